@@ -1,0 +1,1 @@
+"""The `cdp` command line: run the suite, send events, read profiles."""

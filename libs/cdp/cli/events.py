@@ -1,0 +1,137 @@
+"""`cdp events send FILE.jsonl`: Segment-spec messages in batches of 500, a progress bar, a summary."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import grpc
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from cdp.api.ingestion.v1 import ingestion_service_pb2 as pb
+from cdp.api.ingestion.v1 import ingestion_service_pb2_grpc as pb_grpc
+from cdp.cli.connection import Connection, SuiteNotRunning
+from cdp.cli.output import (
+    FAILED,
+    INVALID,
+    OK,
+    UNAVAILABLE,
+    console,
+    err_console,
+    print_json,
+    rpc_failure,
+)
+from cdp.ingestion.segment_json import SegmentJsonError, event_from_json
+
+BATCH = 500
+STATUS_NAMES = {
+    pb.EVENT_STATUS_ACCEPTED: "accepted",
+    pb.EVENT_STATUS_DUPLICATE: "duplicate",
+    pb.EVENT_STATUS_REJECTED: "rejected",
+    pb.EVENT_STATUS_SUPPRESSED: "suppressed",
+}
+
+
+def send(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="JSON lines, one message each.")
+    ],
+    source: Annotated[str, typer.Option(help="Source name for dedup (default: the caller).")] = "",
+    data_dir: Annotated[Path, typer.Option("--data-dir")] = Path(".cdp"),
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable summary.")] = False,
+) -> None:
+    try:
+        stub = pb_grpc.IngestionServiceStub(
+            Connection(data_dir).channel("ingestion", "ingest_writer")
+        )
+        counts, problems = _send_all(stub, file, source, show_progress=not as_json)
+    except SuiteNotRunning as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(UNAVAILABLE) from exc
+    except grpc.RpcError as err:
+        raise typer.Exit(rpc_failure(err)) from err
+    _report(counts, problems, as_json)
+    raise typer.Exit(OK if not problems else INVALID if counts["accepted"] else FAILED)
+
+
+def _send_all(stub, file: Path, source: str, show_progress: bool) -> tuple[Counter, list[dict]]:
+    counts: Counter = Counter({name: 0 for name in STATUS_NAMES.values()})
+    problems: list[dict] = []
+    lines = sum(1 for line in file.open(encoding="utf-8") if line.strip())
+    with Progress(console=err_console, disable=not show_progress, transient=True) as progress:
+        task = progress.add_task("sending", total=lines)
+        for offset, events, bad in _batches(file):
+            problems.extend(bad)
+            counts["rejected"] += len(bad)
+            if events:
+                response = stub.IngestEvents(
+                    pb.IngestEventsRequest(source=source, events=events), timeout=60
+                )
+                _tally(response, offset, counts, problems)
+            progress.advance(task, len(events) + len(bad))
+    return counts, problems
+
+
+def _batches(file: Path) -> Iterator[tuple[list[int], list, list[dict]]]:
+    """Parses lines into Event protos; unparseable lines become problems (line numbers, never content)."""
+    offsets, events, bad = [], [], []
+    with file.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                events.append(event_from_json(json.loads(line)))
+                offsets.append(number)
+            except (json.JSONDecodeError, SegmentJsonError) as exc:
+                bad.append(
+                    {
+                        "line": number,
+                        "status": "rejected",
+                        "reason": "UNPARSEABLE",
+                        "field": "",
+                        "description": type(exc).__name__,
+                    }
+                )
+            if len(events) == BATCH:
+                yield offsets, events, bad
+                offsets, events, bad = [], [], []
+    yield offsets, events, bad
+
+
+def _tally(
+    response: pb.IngestEventsResponse, lines: list[int], counts: Counter, problems: list[dict]
+) -> None:
+    for result in response.results:
+        name = STATUS_NAMES.get(result.status, "rejected")
+        counts[name] += 1
+        if result.status in (pb.EVENT_STATUS_REJECTED, pb.EVENT_STATUS_SUPPRESSED):
+            problems.append(
+                {
+                    "line": lines[result.index],
+                    "status": name,
+                    "reason": result.reason,
+                    "field": result.field,
+                    "description": result.description,
+                }
+            )
+
+
+def _report(counts: Counter, problems: list[dict], as_json: bool) -> None:
+    if as_json:
+        print_json({"counts": dict(counts), "problems": problems})
+        return
+    table = Table(title="events sent")
+    for name in counts:
+        table.add_column(name, justify="right")
+    table.add_row(*(str(value) for value in counts.values()))
+    console.print(table)
+    for problem in problems[:50]:
+        field = f" {problem['field']}" if problem["field"] else ""
+        console.print(f"  line {problem['line']}: {problem['status']} {problem['reason']}{field}")
+    if len(problems) > 50:
+        console.print(f"  … and {len(problems) - 50} more (use --json for all)")

@@ -1,0 +1,48 @@
+"""Rendering for people (rich) and machines (--json), and the CLI's exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import grpc
+from google.protobuf import json_format
+from rich.console import Console
+
+from cdp.grpcx.status import error_info
+
+# Documented exit codes (README): scripts branch on them.
+OK, FAILED, USAGE, NOT_FOUND, UNAVAILABLE, DENIED, INVALID = 0, 1, 2, 3, 4, 5, 6
+
+console = Console()
+err_console = Console(stderr=True)
+
+_CODES = {
+    grpc.StatusCode.NOT_FOUND: NOT_FOUND,
+    grpc.StatusCode.UNAVAILABLE: UNAVAILABLE,
+    grpc.StatusCode.DEADLINE_EXCEEDED: UNAVAILABLE,
+    grpc.StatusCode.PERMISSION_DENIED: DENIED,
+    grpc.StatusCode.UNAUTHENTICATED: DENIED,
+    grpc.StatusCode.INVALID_ARGUMENT: INVALID,
+    grpc.StatusCode.FAILED_PRECONDITION: INVALID,
+}
+
+
+def print_json(message_or_obj) -> None:
+    if hasattr(message_or_obj, "DESCRIPTOR"):
+        text = json_format.MessageToJson(message_or_obj, preserving_proto_field_name=True)
+    else:
+        text = json.dumps(message_or_obj, indent=2, ensure_ascii=False)
+    sys.stdout.write(text + "\n")
+
+
+def rpc_failure(err: grpc.RpcError) -> int:
+    """One clear line on stderr for a failed call, never a stack trace; returns the exit code."""
+    info = error_info(err)
+    reason = f" [{info.reason}]" if info else ""
+    field = f" (field {info.metadata['field']})" if info and "field" in info.metadata else ""
+    if err.code() == grpc.StatusCode.UNAVAILABLE:
+        err_console.print("[red]error:[/] the suite is not reachable: is `cdp up` running?")
+    else:
+        err_console.print(f"[red]error:[/] {err.code().name}{reason}: {err.details()}{field}")
+    return _CODES.get(err.code(), FAILED)

@@ -1,0 +1,189 @@
+"""A transactional outbox as an append-only log plus a cursor per destination, and its relay.
+
+Writers append in the same transaction as their state change; the relay pushes batches in log order
+and advances the cursor only after the destination acknowledged, so delivery is at least once and a
+destination that is down delays the pipeline without losing anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    insert,
+    select,
+    text,
+    update,
+)
+
+from cdp.db.engine import is_sqlite
+
+log = logging.getLogger("cdp.outbox")
+
+
+def outbox_tables(metadata: MetaData, prefix: str = "outbox") -> tuple[Table, Table]:
+    entries = Table(
+        prefix,
+        metadata,
+        Column("seq", Integer, primary_key=True, autoincrement=True),
+        Column("payload", LargeBinary, nullable=False),
+        Column("item_count", Integer, nullable=False),
+        sqlite_autoincrement=True,  # a deleted tail must never have its sequence numbers reused
+    )
+    cursors = Table(
+        f"{prefix}_cursor",
+        metadata,
+        Column("destination", String(64), primary_key=True),
+        Column("last_seq", Integer, nullable=False),
+    )
+    return entries, cursors
+
+
+def append(conn: Connection, entries: Table, payload: bytes, item_count: int) -> int:
+    """Appends in the caller's transaction.
+
+    On PostgreSQL, sequence numbers are handed out before commit, so two writers could commit out of
+    order and the relay, reading past its cursor, would skip the later-committed smaller number. An
+    advisory lock held to commit makes commit order equal sequence order (SQLite has one writer anyway).
+    """
+    if not is_sqlite(conn):
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(entries.name)})
+    statement = insert(entries).values(payload=payload, item_count=item_count)
+    return conn.execute(statement).inserted_primary_key[0]
+
+
+def _lock_key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"outbox:{name}".encode()).digest()[:8], "big", signed=True)
+
+
+@dataclass(frozen=True)
+class Pending:
+    seq: int
+    payload: bytes
+
+
+class Relay:
+    """Delivers outbox entries to one destination, in order, batched, with exponential backoff."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        entries: Table,
+        cursors: Table,
+        destination: str,
+        deliver: Callable[[Sequence[Pending]], None],
+        max_items: int = 2000,
+        idle_wait: float = 0.02,
+        max_backoff: float = 2.0,
+    ) -> None:
+        self._engine, self._entries, self._cursors = engine, entries, cursors
+        self._destination = destination
+        self._deliver = deliver
+        self._max_items = max_items
+        self._idle_wait = idle_wait
+        self._max_backoff = max_backoff
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._run, name=f"relay-{self._destination}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def notify(self) -> None:
+        """New entries were committed: deliver now instead of at the next poll."""
+        self._wake.set()
+
+    def pump_once(self) -> int:
+        """Delivers one batch; returns how many entries were delivered (0 when caught up)."""
+        batch = self._pending()
+        if not batch:
+            return 0
+        self._deliver(batch)
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(self._cursors)
+                .where(self._cursors.c.destination == self._destination)
+                .values(last_seq=batch[-1].seq)
+            )
+        return len(batch)
+
+    def lag(self) -> int:
+        with self._engine.connect() as conn:
+            last = self._cursor(conn)
+            return (
+                conn.execute(
+                    select(self._entries.c.seq)
+                    .where(self._entries.c.seq > last)
+                    .order_by(self._entries.c.seq.desc())
+                    .limit(1)
+                ).scalar()
+                or last
+            )
+
+    def _run(self) -> None:
+        backoff = 0.05
+        while not self._stop.is_set():
+            try:
+                delivered = self.pump_once()
+                backoff = 0.05
+            except Exception as exc:
+                log.warning(
+                    "delivery to %s failed (%s); retrying in %.2fs",
+                    self._destination,
+                    type(exc).__name__,
+                    backoff,
+                )
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+                continue
+            if not delivered:
+                self._wake.wait(self._idle_wait * 10)
+                self._wake.clear()
+
+    def _pending(self) -> list[Pending]:
+        with self._engine.connect() as conn:
+            last = self._cursor(conn)
+            rows = conn.execute(
+                select(self._entries.c.seq, self._entries.c.payload, self._entries.c.item_count)
+                .where(self._entries.c.seq > last)
+                .order_by(self._entries.c.seq)
+                .limit(200)
+            )
+            batch, items = [], 0
+            for seq, payload, count in rows:
+                if batch and items + count > self._max_items:
+                    break
+                batch.append(Pending(seq, payload))
+                items += count
+            return batch
+
+    def _cursor(self, conn: Connection) -> int:
+        last = conn.execute(
+            select(self._cursors.c.last_seq).where(self._cursors.c.destination == self._destination)
+        ).scalar()
+        if last is None:
+            conn.execute(insert(self._cursors).values(destination=self._destination, last_seq=0))
+            conn.commit()
+            return 0
+        return last

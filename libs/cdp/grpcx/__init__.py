@@ -1,0 +1,1 @@
+"""gRPC plumbing shared by every service: interceptors, server wiring, tokens, channels."""

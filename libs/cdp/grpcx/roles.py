@@ -1,0 +1,68 @@
+"""The method -> roles map for the whole suite (deny by default: a method missing here cannot be called)."""
+
+from __future__ import annotations
+
+SERVICE = "service"
+COMPLIANCE = "compliance_officer"
+
+_RAW: dict[str, dict[str, tuple[str, ...]]] = {
+    "cdp.api.ingestion.v1.IngestionService": {
+        "IngestEvents": ("ingest_writer", SERVICE),
+        "ImportEvents": ("ingest_writer", SERVICE),
+    },
+    "cdp.api.identity.v1.IdentityService": {
+        "ResolveIdentities": (SERVICE, "ingest_writer"),
+        "LookupProfile": ("profile_reader", SERVICE),
+        "ListProfileIdentities": ("profile_reader", SERVICE),
+        "ExplainProfile": ("profile_reader", SERVICE),
+        "SplitProfile": ("segment_admin", SERVICE),
+        "ResolveEvents": (SERVICE,),
+    },
+    "cdp.api.profile.v1.ProfileService": {
+        "GetProfile": ("profile_reader", SERVICE),
+        "BatchGetProfiles": ("profile_reader", SERVICE),
+        "ListProfileEvents": ("profile_reader", SERVICE),
+        "ApplyProfileChanges": (SERVICE,),
+    },
+    "cdp.api.segmentation.v1.SegmentationService": {
+        "CreateSegment": ("segment_admin",),
+        "GetSegment": ("segment_admin", "profile_reader"),
+        "ListSegments": ("segment_admin", "profile_reader"),
+        "UpdateSegment": ("segment_admin",),
+        "DeleteSegment": ("segment_admin",),
+        "PreviewSegment": ("segment_admin",),
+        "ListSegmentMembers": ("segment_admin", SERVICE),
+        "WatchSegmentMembership": ("segment_admin", SERVICE),
+    },
+    "cdp.api.consent.v1.ConsentService": {
+        "RecordConsent": ("consent_manager", COMPLIANCE),
+        "GetConsentState": ("consent_manager", COMPLIANCE, SERVICE),
+        "ListConsentHistory": ("consent_manager", COMPLIANCE),
+        "CheckConsent": (SERVICE, "consent_manager"),
+    },
+    "cdp.api.consent.v1.PrivacyService": {
+        "CreateDataSubjectRequest": (COMPLIANCE,),
+        "GetDataSubjectRequest": (COMPLIANCE,),
+        "ListDataSubjectRequests": (COMPLIANCE,),
+        "CancelDataSubjectRequest": (COMPLIANCE,),
+        "GetReceipt": (COMPLIANCE, "auditor"),
+        "VerifyAuditChain": ("auditor", COMPLIANCE),
+        "CheckSuppression": (SERVICE,),
+    },
+    "cdp.api.consent.v1.KeyService": {
+        "GetDataKeys": (SERVICE,),
+        "DestroyDataKeys": (COMPLIANCE, SERVICE),
+        "RotateKeyEncryptionKey": (COMPLIANCE,),
+    },
+    "cdp.api.privacy.v1.DataSubjectParticipantService": {
+        "EraseSubject": (SERVICE,),
+        "ExportSubject": (SERVICE,),
+        "RestrictSubject": (SERVICE,),
+    },
+}
+
+METHOD_ROLES: dict[str, frozenset[str]] = {
+    f"/{service}/{method}": frozenset(roles)
+    for service, methods in _RAW.items()
+    for method, roles in methods.items()
+}

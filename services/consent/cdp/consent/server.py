@@ -1,0 +1,18 @@
+"""build_server for the consent service."""
+
+from __future__ import annotations
+
+import grpc
+
+from cdp.api.consent.v1 import key_service_pb2_grpc
+from cdp.consent.bootstrap import App
+from cdp.consent.servicer import KeyServicer
+from cdp.grpcx import server as grpcx_server
+from cdp.grpcx.tokens import TokenVerifier
+
+
+def build_server(
+    app: App, address: str, verifier: TokenVerifier
+) -> tuple[grpc.Server, int, object]:
+    registrations = [grpcx_server.registration(key_service_pb2_grpc, KeyServicer(app))]
+    return grpcx_server.build_server(registrations, address, verifier)

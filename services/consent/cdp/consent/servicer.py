@@ -1,0 +1,48 @@
+"""KeyService servicer: proto <-> handler calls, nothing else."""
+
+from __future__ import annotations
+
+import grpc
+
+from cdp.api.consent.v1 import key_service_pb2 as pb
+from cdp.api.consent.v1 import key_service_pb2_grpc as pb_grpc
+from cdp.consent.bootstrap import App
+from cdp.consent.domain.keys import DataKey, KeyState
+from cdp.consent.service_layer import handlers
+
+_STATES = {
+    KeyState.ACTIVE: pb.KEY_STATE_ACTIVE,
+    KeyState.MISSING: pb.KEY_STATE_MISSING,
+    KeyState.DESTROYED: pb.KEY_STATE_DESTROYED,
+}
+
+
+class KeyServicer(pb_grpc.KeyServiceServicer):
+    def __init__(self, app: App) -> None:
+        self._app = app
+
+    def GetDataKeys(
+        self, request: pb.GetDataKeysRequest, context: grpc.ServicerContext
+    ) -> pb.GetDataKeysResponse:
+        keys = handlers.get_data_keys(
+            self._app.engine, self._app.kek, list(request.subject_ids), request.create_missing
+        )
+        return pb.GetDataKeysResponse(keys=[_to_proto(key) for key in keys])
+
+    def DestroyDataKeys(
+        self, request: pb.DestroyDataKeysRequest, context
+    ) -> pb.DestroyDataKeysResponse:
+        count = handlers.destroy_data_keys(
+            self._app.engine, self._app.kek, list(request.subject_ids), request.request_id
+        )
+        return pb.DestroyDataKeysResponse(destroyed_count=count)
+
+    def RotateKeyEncryptionKey(self, request, context) -> pb.RotateKeyEncryptionKeyResponse:
+        version, count = handlers.rotate_kek(self._app.engine, self._app.kek)
+        return pb.RotateKeyEncryptionKeyResponse(kek_version=version, rewrapped_count=count)
+
+
+def _to_proto(key: DataKey) -> pb.DataKey:
+    return pb.DataKey(
+        subject_id=key.subject_id, state=_STATES[key.state], key=key.key or b"", version=key.version
+    )

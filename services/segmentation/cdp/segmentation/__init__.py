@@ -1,0 +1,1 @@
+"""The segmentation service: audiences over traits and behaviour (its RPCs land with the audiences issue)."""
