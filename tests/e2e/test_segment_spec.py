@@ -22,6 +22,8 @@ def _as_sdk_would_send(payload: dict, user_id: str) -> dict:
         user_id  # one person per run, so every example lands on one profile we can read
     )
     message.pop("anonymousId", None)
+    if message["type"] == "alias":
+        message.setdefault("previousId", f"{user_id}-before")  # analytics.alias() always sends one
     return message
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import struct
@@ -36,6 +37,11 @@ class SubjectKey:
     key: bytes | None  # None when destroyed
     destroyed: bool = False
 
+    @functools.cached_property
+    def cipher(self) -> AESGCM:
+        """Built once per cached key (building AESGCM costs more than sealing a short value)."""
+        return AESGCM(self.key)
+
 
 class KeySource(Protocol):
     def get_keys(self, subject_ids: Sequence[str], create: bool) -> dict[str, SubjectKey]:
@@ -55,8 +61,13 @@ class Aad:
     schema_version: int = 1
 
     def encode(self, dek_version: int) -> bytes:
-        parts = [self.tenant, self.subject_id, self.service, self.table, self.field]
-        return json.dumps([*parts, self.schema_version, dek_version]).encode()
+        return _encode_aad(self, dek_version)
+
+
+@functools.lru_cache(maxsize=65536)
+def _encode_aad(aad: Aad, dek_version: int) -> bytes:
+    parts = [aad.tenant, aad.subject_id, aad.service, aad.table, aad.field]
+    return json.dumps([*parts, aad.schema_version, dek_version]).encode()
 
 
 class Vault:
@@ -72,7 +83,7 @@ class Vault:
     def seal(self, plaintext: bytes, aad: Aad) -> bytes:
         key = self._key(aad.subject_id, create=True)
         nonce = os.urandom(NONCE_BYTES)
-        sealed = AESGCM(key.key).encrypt(nonce, plaintext, aad.encode(key.version))
+        sealed = key.cipher.encrypt(nonce, plaintext, aad.encode(key.version))
         return _HEADER.pack(FORMAT_V1, key.version) + nonce + sealed
 
     def open(self, blob: bytes, aad: Aad) -> bytes:
@@ -82,7 +93,7 @@ class Vault:
         key = self._key(aad.subject_id, create=False)
         nonce = blob[_HEADER.size : _HEADER.size + NONCE_BYTES]
         try:
-            return AESGCM(key.key).decrypt(
+            return key.cipher.decrypt(
                 nonce, blob[_HEADER.size + NONCE_BYTES :], aad.encode(version)
             )
         except InvalidTag as exc:

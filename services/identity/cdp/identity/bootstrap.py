@@ -1,0 +1,70 @@
+"""Composition root of the identity service: no I/O at import time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import Engine
+
+from cdp.db import make_engine, upgrade
+from cdp.grpcx.keys import key_source as grpc_key_source
+from cdp.identity.adapters import orm
+from cdp.identity.adapters.clients import ProfileChangesClient
+from cdp.identity.adapters.pipeline import ProfileDelivery, PruningRelay
+from cdp.identity.adapters.repository import IdentifierVault
+from cdp.identity.domain.rules import Rules
+from cdp.identity.service_layer.unit_of_work import SqlAlchemyUnitOfWork
+from cdp.identity.settings import Settings
+from cdp.pii import BlindIndexer, Vault
+from cdp.pii.vault import KeySource
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class Closeable(Protocol):
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class App:
+    engine: Engine
+    identifiers: IdentifierVault
+    rules: Rules
+    relay: PruningRelay
+    channels: tuple[Closeable, ...]  # gRPC channels to peers
+
+    def new_uow(self) -> SqlAlchemyUnitOfWork:
+        """A factory, not an instance: the gRPC thread pool runs RPCs concurrently."""
+        return SqlAlchemyUnitOfWork(self.engine, self.identifiers, on_outbox=self.relay.notify)
+
+    def start_relay(self) -> None:
+        self.relay.start()
+
+    def stop(self) -> None:
+        self.relay.stop()
+        for channel in self.channels:
+            channel.close()
+        self.engine.dispose()
+
+
+def bootstrap(settings: Settings, key_source: KeySource | None = None) -> App:
+    """Migrates the database and wires the app; the relay to profile starts with start_relay()."""
+    engine = make_engine(settings.common.database_url)
+    upgrade(engine, MIGRATIONS)
+    channels = [settings.common.peer_channel("profile")]
+    if key_source is None:
+        channels.append(settings.common.peer_channel("consent"))
+        key_source = grpc_key_source(channels[-1], settings.common.key_cache_ttl)
+    identifiers = IdentifierVault(
+        Vault(key_source), BlindIndexer(settings.common.index_key()), settings.rules
+    )
+    relay = PruningRelay(
+        engine,
+        orm.outbox,
+        orm.outbox_cursor,
+        ProfileDelivery(ProfileChangesClient(channels[0]).apply),
+        max_items=settings.relay_max_items,
+    )
+    return App(engine, identifiers, settings.rules, relay, tuple(channels))

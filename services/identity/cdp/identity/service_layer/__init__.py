@@ -1,0 +1,1 @@
+"""Identity's use cases, one unit of work each."""

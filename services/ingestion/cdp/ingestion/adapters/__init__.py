@@ -1,0 +1,1 @@
+"""Ingestion adapters: tables, the event log repository and sealer, the identity pipeline client."""

@@ -1,0 +1,1 @@
+"""Pure-Python rules of ingestion: event validation, identifier extraction, document splitting."""

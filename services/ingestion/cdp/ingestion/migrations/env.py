@@ -1,0 +1,5 @@
+"""Alembic entry point for the ingestion service."""
+
+from cdp.db.alembic_env import run
+
+run()

@@ -1,0 +1,1 @@
+"""Ingestion use cases and their unit of work."""

@@ -1,0 +1,1 @@
+"""Adapters: SQLAlchemy Core tables and repositories, the identity client."""

@@ -1,0 +1,59 @@
+"""Composition root: engine, migrations, vault and identity client wired into an App (no import-time I/O)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+
+from cdp.db import make_engine, upgrade
+from cdp.grpcx.keys import key_source as grpc_key_source
+from cdp.pii import Vault
+from cdp.pii.vault import KeySource
+from cdp.profile.adapters.clients import GrpcIdentityDirectory
+from cdp.profile.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from cdp.profile.service_layer.ports import IdentityDirectory
+from cdp.profile.service_layer.unit_of_work import AbstractUnitOfWork
+from cdp.profile.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+VERSION_TABLE = "profile_alembic_version"
+
+
+@dataclass(frozen=True)
+class App:
+    # A factory, not an instance: the gRPC thread pool runs RPCs concurrently.
+    new_uow: Callable[..., AbstractUnitOfWork]
+    identity: IdentityDirectory
+    close: Callable[[], None]
+
+
+def bootstrap(
+    settings: Settings,
+    key_source: KeySource | None = None,
+    identity_channel: grpc.Channel | None = None,
+) -> App:
+    """Migrates the database to head and builds the App; close() releases what it opened."""
+    engine = make_engine(settings.common.database_url)
+    upgrade(engine, MIGRATIONS, VERSION_TABLE)
+    owned: list[grpc.Channel] = []
+    if key_source is None:
+        owned.append(settings.common.peer_channel("consent"))
+        key_source = grpc_key_source(owned[-1], settings.common.key_cache_ttl)
+    if identity_channel is None:
+        owned.append(identity_channel := settings.common.peer_channel("identity"))
+    vault = Vault(key_source)
+
+    def close() -> None:
+        for channel in owned:
+            channel.close()
+        engine.dispose()
+
+    return App(
+        new_uow=functools.partial(SqlAlchemyUnitOfWork, engine, vault),
+        identity=GrpcIdentityDirectory(identity_channel, settings.identity_timeout),
+        close=close,
+    )

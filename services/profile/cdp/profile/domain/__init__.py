@@ -1,0 +1,1 @@
+"""Pure profile domain: no grpc, no SQL."""

@@ -1,0 +1,1 @@
+"""Use cases of the profile service, one unit of work each."""

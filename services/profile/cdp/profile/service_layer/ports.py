@@ -1,0 +1,96 @@
+"""What the use cases need from the outside: repositories and the identity service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from cdp.profile.domain.commands import IdentifierRef, ListProfileEvents
+from cdp.profile.domain.model import (
+    Identity,
+    IncomingEvent,
+    ProfileState,
+    Provenance,
+    TimelineEvent,
+    TraitValue,
+)
+from cdp.profile.domain.paging import Cursor
+from cdp.profile.domain.traits import TraitPlan
+
+
+class IdentityDirectory(Protocol):
+    """The identity service, as the profile service sees it."""
+
+    def lookup_profile(self, identifier: IdentifierRef) -> str:
+        """The id of the profile that holds the identifier (IdentifierNotFound otherwise)."""
+        ...
+
+    def request_identities(
+        self, profile_ids: Sequence[str]
+    ) -> Callable[[], dict[str, list[Identity]]]:
+        """Starts asking for each profile's identifiers (merged-away names are followed);
+        the returned callable waits for the answers, so the caller can read meanwhile."""
+        ...
+
+
+class ProfileRepository(Protocol):
+    def load(self, profile_ids: Iterable[str]) -> dict[str, ProfileState]:
+        """Stored states of these profiles and of the profiles they were merged into."""
+        ...
+
+    def current(self, profile_ids: Iterable[str]) -> dict[str, ProfileState]:
+        """Requested id -> the live profile it names now (merged-away names followed)."""
+        ...
+
+    def save(self, states: Sequence[ProfileState]) -> None: ...
+
+    def repoint(self, absorbed: Sequence[tuple[str, str]]) -> None:
+        """Profiles that forwarded to an absorbed profile now forward to where it lives."""
+        ...
+
+
+@dataclass
+class Screened:
+    """Events that can be stored, the traits of the identify ones, and how many were dropped."""
+
+    kept: list[IncomingEvent] = field(default_factory=list)
+    traits: dict[tuple[str, str], list[TraitValue]] = field(default_factory=dict)
+    erased: int = 0
+    unreadable: int = 0
+
+
+class EventRepository(Protocol):
+    def screen(self, events: Sequence[IncomingEvent]) -> Screened: ...
+
+    def add(self, rows: Sequence[tuple[str, IncomingEvent]]) -> set[tuple[str, str]]:
+        """Stores the events not stored yet (unique per source and message id); their keys."""
+        ...
+
+    def move(self, moves: Sequence[tuple[str, str]]) -> None: ...
+
+    def move_anchored(self, source: str, target: str, anchors: Sequence[bytes]) -> None: ...
+
+    def summaries(self, profile_ids: Sequence[str]) -> dict[str, ProfileState]: ...
+
+    def identify_traits(self, profile_ids: Sequence[str]) -> list[tuple[str, TraitValue]]: ...
+
+    def page(
+        self, profile_id: str, query: ListProfileEvents, after: Cursor | None
+    ) -> tuple[list[TimelineEvent], Cursor | None]: ...
+
+
+class TraitRepository(Protocol):
+    def provenance(self, profile_ids: Iterable[str]) -> dict[str, dict[str, Provenance]]: ...
+
+    def apply(self, plan: TraitPlan) -> None: ...
+
+    def replace(self, values: Mapping[str, Mapping[str, TraitValue]]) -> None: ...
+
+    def for_profiles(self, profile_ids: Iterable[str]) -> dict[str, list[TraitValue]]: ...
+
+
+class Progress(Protocol):
+    def last_sequence(self) -> int: ...
+
+    def advance(self, sequence: int) -> None: ...

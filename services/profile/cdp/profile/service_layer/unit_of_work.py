@@ -1,0 +1,34 @@
+"""The unit of work: one transaction per use case, repositories bound to it."""
+
+from __future__ import annotations
+
+import abc
+from typing import Self
+
+from cdp.profile.service_layer.ports import (
+    EventRepository,
+    ProfileRepository,
+    Progress,
+    TraitRepository,
+)
+
+
+class AbstractUnitOfWork(abc.ABC):
+    """`with uow:` opens the transaction; leaving without commit() rolls it back."""
+
+    profiles: ProfileRepository
+    events: EventRepository
+    traits: TraitRepository
+    progress: Progress
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.rollback()
+
+    @abc.abstractmethod
+    def commit(self) -> None: ...
+
+    @abc.abstractmethod
+    def rollback(self) -> None: ...
