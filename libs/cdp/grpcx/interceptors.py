@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 
 import grpc
 
-from cdp.errors import CdpError, PermissionDenied, Unauthenticated
+from cdp.errors import CdpError, InvalidArgument, PermissionDenied, Unauthenticated
 from cdp.grpcx.handlers import wrap_handler
 from cdp.grpcx.status import to_status
 from cdp.grpcx.tokens import Caller, InvalidToken, TokenVerifier
@@ -22,6 +22,8 @@ PUBLIC_PREFIXES = (
     "/grpc.reflection.v1alpha.ServerReflection/",
     "/grpc.reflection.v1.ServerReflection/",
 )
+
+NO_DEADLINE = 10 * 365 * 24 * 3600.0
 
 current_caller: contextvars.ContextVar[Caller | None] = contextvars.ContextVar(
     "current_caller", default=None
@@ -67,6 +69,32 @@ class AuthInterceptor(grpc.ServerInterceptor):
                 allowed=",".join(sorted(allowed)),
             )
         return caller
+
+
+class DeadlineInterceptor(grpc.ServerInterceptor):
+    """Write methods refuse calls without a deadline (INVALID_ARGUMENT naming grpc-timeout)."""
+
+    def __init__(self, write_methods: frozenset[str]) -> None:
+        self._writes = write_methods
+
+    def intercept_service(self, continuation, details):
+        handler = continuation(details)
+        if details.method not in self._writes:
+            return handler
+        return wrap_handler(handler, _require_deadline)
+
+
+def _require_deadline(behaviour: Callable) -> Callable:
+    @functools.wraps(behaviour)
+    def run(request_or_iterator, context):
+        remaining = context.time_remaining()
+        # gRPC reports "no deadline" as None or as an infinite future (about 9e18 seconds).
+        if remaining is None or remaining > NO_DEADLINE:
+            err = InvalidArgument("DEADLINE_REQUIRED", "write calls must set a deadline", field="grpc-timeout")
+            context.abort_with_status(to_status(err))
+        return behaviour(request_or_iterator, context)
+
+    return run
 
 
 class ErrorInterceptor(grpc.ServerInterceptor):

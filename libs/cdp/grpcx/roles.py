@@ -66,3 +66,28 @@ METHOD_ROLES: dict[str, frozenset[str]] = {
     for service, methods in _RAW.items()
     for method, roles in methods.items()
 }
+
+# Methods that change state: callers must set a deadline (privacy.md R24), so a stuck caller can never
+# leave a write running with nobody waiting for its answer.
+WRITE_METHODS: frozenset[str] = frozenset(
+    f"/{service}/{method}"
+    for service, method in (
+        ("cdp.api.ingestion.v1.IngestionService", "IngestEvents"),
+        ("cdp.api.ingestion.v1.IngestionService", "ImportEvents"),
+        ("cdp.api.identity.v1.IdentityService", "ResolveIdentities"),
+        ("cdp.api.identity.v1.IdentityService", "SplitProfile"),
+        ("cdp.api.identity.v1.IdentityService", "ResolveEvents"),
+        ("cdp.api.profile.v1.ProfileService", "ApplyProfileChanges"),
+        ("cdp.api.segmentation.v1.SegmentationService", "CreateSegment"),
+        ("cdp.api.segmentation.v1.SegmentationService", "UpdateSegment"),
+        ("cdp.api.segmentation.v1.SegmentationService", "DeleteSegment"),
+        ("cdp.api.consent.v1.ConsentService", "RecordConsent"),
+        ("cdp.api.consent.v1.PrivacyService", "CreateDataSubjectRequest"),
+        ("cdp.api.consent.v1.PrivacyService", "CancelDataSubjectRequest"),
+        ("cdp.api.consent.v1.KeyService", "GetDataKeys"),
+        ("cdp.api.consent.v1.KeyService", "DestroyDataKeys"),
+        ("cdp.api.consent.v1.KeyService", "RotateKeyEncryptionKey"),
+        ("cdp.api.privacy.v1.DataSubjectParticipantService", "EraseSubject"),
+        ("cdp.api.privacy.v1.DataSubjectParticipantService", "RestrictSubject"),
+    )
+)

@@ -11,8 +11,8 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from opentelemetry.instrumentation.grpc import server_interceptor
 
-from cdp.grpcx.interceptors import AuthInterceptor, ErrorInterceptor
-from cdp.grpcx.roles import METHOD_ROLES
+from cdp.grpcx.interceptors import AuthInterceptor, DeadlineInterceptor, ErrorInterceptor
+from cdp.grpcx.roles import METHOD_ROLES, WRITE_METHODS
 from cdp.grpcx.tokens import TokenVerifier
 
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024 + 64 * 1024  # a 4 MiB batch plus its envelope
@@ -21,6 +21,8 @@ SERVER_OPTIONS = [
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_send_message_length", 64 * 1024 * 1024),
     ("grpc.max_metadata_size", MAX_METADATA_BYTES),
+    # Past the soft limit above gRPC rejects at random up to the hard one: make them the same.
+    ("grpc.absolute_max_metadata_size", MAX_METADATA_BYTES),
     ("grpc.max_connection_age_ms", 30 * 60 * 1000),
     ("grpc.so_reuseport", 0),
 ]
@@ -44,6 +46,7 @@ def build_server(
     interceptors = [
         server_interceptor(),
         AuthInterceptor(verifier, METHOD_ROLES),
+        DeadlineInterceptor(WRITE_METHODS),
         ErrorInterceptor(),
     ]
     server = grpc.server(

@@ -116,7 +116,7 @@ def test_resolve_identities_creates_merges_and_refuses(client):
         ]
     )
 
-    found = client.stub.ResolveIdentities(request, metadata=client.service).resolutions
+    found = client.stub.ResolveIdentities(request, metadata=client.service, timeout=10).resolutions
 
     assert found[0].created and found[1].created and found[2].created
     assert {(r.type, r.reason, r.rule) for r in found[1].refused} == {
@@ -138,8 +138,8 @@ def test_split_profile_moves_identifiers_and_repeats_its_first_answer(client):
         identifiers=[id_pb.Identifier(type="device_id", value="shared-tv")],
     )
 
-    first = client.stub.SplitProfile(request, metadata=client.admin)
-    repeat = client.stub.SplitProfile(request, metadata=client.admin)
+    first = client.stub.SplitProfile(request, metadata=client.admin, timeout=10)
+    repeat = client.stub.SplitProfile(request, metadata=client.admin, timeout=10)
 
     assert repeat == first
     assert first.record.kind == pb.MERGE_KIND_SPLIT
@@ -173,7 +173,7 @@ def test_unknown_identifiers_and_profiles_are_not_found(client):
     split = pb.SplitProfileRequest(
         profile=profile, identifiers=[id_pb.Identifier(type="email", value="x@b.vn")]
     )
-    assert failure(lambda: client.stub.SplitProfile(split, metadata=client.admin)) == (
+    assert failure(lambda: client.stub.SplitProfile(split, metadata=client.admin, timeout=10)) == (
         grpc.StatusCode.NOT_FOUND,
         "IDENTIFIER_NOT_FOUND",
         [],
@@ -205,17 +205,19 @@ def test_malformed_requests_are_invalid_arguments_with_their_field(client):
     empty_split = pb.SplitProfileRequest(profile="profiles/p" + "1" * 24)
 
     assert failure(
-        lambda: client.stub.ResolveIdentities(too_many_sets, metadata=client.service)
+        lambda: client.stub.ResolveIdentities(too_many_sets, metadata=client.service, timeout=10)
     ) == (grpc.StatusCode.INVALID_ARGUMENT, "TOO_MANY_ITEMS", ["sets"])
     assert failure(
-        lambda: client.stub.ResolveIdentities(too_many_ids, metadata=client.service)
+        lambda: client.stub.ResolveIdentities(too_many_ids, metadata=client.service, timeout=10)
     ) == (grpc.StatusCode.INVALID_ARGUMENT, "TOO_MANY_ITEMS", ["sets[0].identifiers"])
     assert failure(lambda: client.stub.ExplainProfile(bad_name, metadata=client.reader)) == (
         grpc.StatusCode.INVALID_ARGUMENT,
         "INVALID_PROFILE_NAME",
         ["profile"],
     )
-    assert failure(lambda: client.stub.SplitProfile(empty_split, metadata=client.admin)) == (
+    assert failure(
+        lambda: client.stub.SplitProfile(empty_split, metadata=client.admin, timeout=10)
+    ) == (
         grpc.StatusCode.INVALID_ARGUMENT,
         "FIELD_REQUIRED",
         ["identifiers"],
@@ -229,7 +231,9 @@ def test_too_many_events_in_one_call_is_an_invalid_argument(client):
     event = sealed_event(client.indexer, client.vault, "e", [("anonymous_id", "a")])
     request = pb.ResolveEventsRequest(events=[event] * 2001)
 
-    assert failure(lambda: client.stub.ResolveEvents(request, metadata=client.service)) == (
+    assert failure(
+        lambda: client.stub.ResolveEvents(request, metadata=client.service, timeout=10)
+    ) == (
         grpc.StatusCode.INVALID_ARGUMENT,
         "TOO_MANY_ITEMS",
         ["events"],
@@ -245,7 +249,9 @@ def test_calls_without_a_token_or_the_right_role_are_refused(client, mint):
         "TOKEN_MISSING",
     )
     assert failure(
-        lambda: client.stub.ResolveEvents(pb.ResolveEventsRequest(), metadata=reader_sending_events)
+        lambda: client.stub.ResolveEvents(
+            pb.ResolveEventsRequest(), metadata=reader_sending_events, timeout=10
+        )
     )[:2] == (grpc.StatusCode.PERMISSION_DENIED, "ROLE_NOT_ALLOWED")
     assert failure(
         lambda: client.stub.LookupProfile(lookup, metadata=[("authorization", "Bearer x")])
