@@ -16,6 +16,7 @@ _RAW: dict[str, dict[str, tuple[str, ...]]] = {
         "ListProfileIdentities": ("profile_reader", SERVICE),
         "ExplainProfile": ("profile_reader", SERVICE),
         "SplitProfile": ("segment_admin", SERVICE),
+        "ResolveSubject": (SERVICE, COMPLIANCE),
         "ResolveEvents": (SERVICE,),
     },
     "cdp.api.profile.v1.ProfileService": {
@@ -47,6 +48,7 @@ _RAW: dict[str, dict[str, tuple[str, ...]]] = {
         "CancelDataSubjectRequest": (COMPLIANCE,),
         "GetReceipt": (COMPLIANCE, "auditor"),
         "VerifyAuditChain": ("auditor", COMPLIANCE),
+        "GetRecordOfProcessing": (COMPLIANCE, "auditor"),
         "CheckSuppression": (SERVICE,),
     },
     "cdp.api.consent.v1.KeyService": {
@@ -55,6 +57,7 @@ _RAW: dict[str, dict[str, tuple[str, ...]]] = {
         "RotateKeyEncryptionKey": (COMPLIANCE,),
     },
     "cdp.api.privacy.v1.DataSubjectParticipantService": {
+        "FenceSubject": (SERVICE,),
         "EraseSubject": (SERVICE,),
         "ExportSubject": (SERVICE,),
         "RestrictSubject": (SERVICE,),
@@ -87,6 +90,7 @@ WRITE_METHODS: frozenset[str] = frozenset(
         ("cdp.api.consent.v1.KeyService", "GetDataKeys"),
         ("cdp.api.consent.v1.KeyService", "DestroyDataKeys"),
         ("cdp.api.consent.v1.KeyService", "RotateKeyEncryptionKey"),
+        ("cdp.api.privacy.v1.DataSubjectParticipantService", "FenceSubject"),
         ("cdp.api.privacy.v1.DataSubjectParticipantService", "EraseSubject"),
         ("cdp.api.privacy.v1.DataSubjectParticipantService", "RestrictSubject"),
     )

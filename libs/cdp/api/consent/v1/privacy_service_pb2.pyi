@@ -197,3 +197,13 @@ class CheckSuppressionResponse(_message.Message):
     SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
     suppressed: _containers.RepeatedScalarFieldContainer[bool]
     def __init__(self, suppressed: _Optional[_Iterable[bool]] = ...) -> None: ...
+
+class GetRecordOfProcessingRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetRecordOfProcessingResponse(_message.Message):
+    __slots__ = ("record_json",)
+    RECORD_JSON_FIELD_NUMBER: _ClassVar[int]
+    record_json: bytes
+    def __init__(self, record_json: _Optional[bytes] = ...) -> None: ...

@@ -65,6 +65,11 @@ class PrivacyServiceStub:
                 request_serializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.VerifyAuditChainRequest.SerializeToString,
                 response_deserializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.VerifyAuditChainResponse.FromString,
                 _registered_method=True)
+        self.GetRecordOfProcessing = channel.unary_unary(
+                '/cdp.api.consent.v1.PrivacyService/GetRecordOfProcessing',
+                request_serializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.GetRecordOfProcessingRequest.SerializeToString,
+                response_deserializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.GetRecordOfProcessingResponse.FromString,
+                _registered_method=True)
         self.CheckSuppression = channel.unary_unary(
                 '/cdp.api.consent.v1.PrivacyService/CheckSuppression',
                 request_serializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.CheckSuppressionRequest.SerializeToString,
@@ -118,6 +123,13 @@ class PrivacyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetRecordOfProcessing(self, request, context):
+        """Returns the record of processing activities (GDPR Art. 30, PDPA s.39) generated from what the suite declares.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CheckSuppression(self, request, context):
         """Checks identifiers against the suppression list (blind indexes only).
         """
@@ -157,6 +169,11 @@ def add_PrivacyServiceServicer_to_server(servicer, server):
                     servicer.VerifyAuditChain,
                     request_deserializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.VerifyAuditChainRequest.FromString,
                     response_serializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.VerifyAuditChainResponse.SerializeToString,
+            ),
+            'GetRecordOfProcessing': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRecordOfProcessing,
+                    request_deserializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.GetRecordOfProcessingRequest.FromString,
+                    response_serializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.GetRecordOfProcessingResponse.SerializeToString,
             ),
             'CheckSuppression': grpc.unary_unary_rpc_method_handler(
                     servicer.CheckSuppression,
@@ -327,6 +344,33 @@ class PrivacyService:
             '/cdp.api.consent.v1.PrivacyService/VerifyAuditChain',
             cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.VerifyAuditChainRequest.SerializeToString,
             cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.VerifyAuditChainResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRecordOfProcessing(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cdp.api.consent.v1.PrivacyService/GetRecordOfProcessing',
+            cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.GetRecordOfProcessingRequest.SerializeToString,
+            cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.GetRecordOfProcessingResponse.FromString,
             options,
             channel_credentials,
             insecure,

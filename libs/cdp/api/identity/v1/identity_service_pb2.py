@@ -24,52 +24,57 @@ _sym_db = _symbol_database.Default()
 
 from cdp.api.identity.v1 import identifier_pb2 as cdp_dot_api_dot_identity_dot_v1_dot_identifier__pb2
 from cdp.api.ingestion.v1 import sealed_event_pb2 as cdp_dot_api_dot_ingestion_dot_v1_dot_sealed__event__pb2
+from cdp.api.privacy.v1 import participant_service_pb2 as cdp_dot_api_dot_privacy_dot_v1_dot_participant__service__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*cdp/api/identity/v1/identity_service.proto\x12\x13\x63\x64p.api.identity.v1\x1a$cdp/api/identity/v1/identifier.proto\x1a\'cdp/api/ingestion/v1/sealed_event.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"Y\n\rIdentifierSet\x12\x34\n\x0bidentifiers\x18\x01 \x03(\x0b\x32\x1f.cdp.api.identity.v1.Identifier\x12\x12\n\nmessage_id\x18\x02 \x01(\t\"L\n\x18ResolveIdentitiesRequest\x12\x30\n\x04sets\x18\x01 \x03(\x0b\x32\".cdp.api.identity.v1.IdentifierSet\"z\n\nResolution\x12\x0f\n\x07profile\x18\x01 \x01(\t\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\x12\x17\n\x0fmerged_profiles\x18\x03 \x03(\t\x12\x31\n\x07refused\x18\x04 \x03(\x0b\x32 .cdp.api.identity.v1.RefusedLink\"9\n\x0bRefusedLink\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0c\n\x04rule\x18\x03 \x01(\t\"Q\n\x19ResolveIdentitiesResponse\x12\x34\n\x0bresolutions\x18\x01 \x03(\x0b\x32\x1f.cdp.api.identity.v1.Resolution\"K\n\x14LookupProfileRequest\x12\x33\n\nidentifier\x18\x01 \x01(\x0b\x32\x1f.cdp.api.identity.v1.Identifier\"(\n\x15LookupProfileResponse\x12\x0f\n\x07profile\x18\x01 \x01(\t\"q\n\x0fProfileIdentity\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12-\n\tlink_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nmessage_id\x18\x04 \x01(\t\"/\n\x1cListProfileIdentitiesRequest\x12\x0f\n\x07profile\x18\x01 \x01(\t\"j\n\x1dListProfileIdentitiesResponse\x12\x0f\n\x07profile\x18\x01 \x01(\t\x12\x38\n\nidentities\x18\x02 \x03(\x0b\x32$.cdp.api.identity.v1.ProfileIdentity\"\x9a\x02\n\x0bMergeRecord\x12\x10\n\x08sequence\x18\x01 \x01(\x03\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.cdp.api.identity.v1.MergeKind\x12\x0c\n\x04rule\x18\x03 \x01(\t\x12\x12\n\nmessage_id\x18\x04 \x01(\t\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0f\x62\x65\x66ore_profiles\x18\x06 \x03(\t\x12\x15\n\rafter_profile\x18\x07 \x01(\t\x12\x38\n\nidentities\x18\x08 \x03(\x0b\x32$.cdp.api.identity.v1.ProfileIdentity\x12\x0e\n\x06reason\x18\t \x01(\t\"(\n\x15\x45xplainProfileRequest\x12\x0f\n\x07profile\x18\x01 \x01(\t\"\\\n\x16\x45xplainProfileResponse\x12\x0f\n\x07profile\x18\x01 \x01(\t\x12\x31\n\x07records\x18\x02 \x03(\x0b\x32 .cdp.api.identity.v1.MergeRecord\"p\n\x13SplitProfileRequest\x12\x0f\n\x07profile\x18\x01 \x01(\t\x12\x34\n\x0bidentifiers\x18\x02 \x03(\x0b\x32\x1f.cdp.api.identity.v1.Identifier\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"]\n\x14SplitProfileResponse\x12\x13\n\x0bnew_profile\x18\x01 \x01(\t\x12\x30\n\x06record\x18\x02 \x01(\x0b\x32 .cdp.api.identity.v1.MergeRecord\"I\n\x14ResolveEventsRequest\x12\x31\n\x06\x65vents\x18\x01 \x03(\x0b\x32!.cdp.api.ingestion.v1.SealedEvent\"/\n\x15ResolveEventsResponse\x12\x16\n\x0eresolved_count\x18\x01 \x01(\x05*\x97\x01\n\tMergeKind\x12\x1a\n\x16MERGE_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11MERGE_KIND_CREATE\x10\x01\x12\x13\n\x0fMERGE_KIND_LINK\x10\x02\x12\x14\n\x10MERGE_KIND_MERGE\x10\x03\x12\x14\n\x10MERGE_KIND_SPLIT\x10\x04\x12\x16\n\x12MERGE_KIND_REFUSED\x10\x05\x32\xa5\x05\n\x0fIdentityService\x12r\n\x11ResolveIdentities\x12-.cdp.api.identity.v1.ResolveIdentitiesRequest\x1a..cdp.api.identity.v1.ResolveIdentitiesResponse\x12\x66\n\rLookupProfile\x12).cdp.api.identity.v1.LookupProfileRequest\x1a*.cdp.api.identity.v1.LookupProfileResponse\x12~\n\x15ListProfileIdentities\x12\x31.cdp.api.identity.v1.ListProfileIdentitiesRequest\x1a\x32.cdp.api.identity.v1.ListProfileIdentitiesResponse\x12i\n\x0e\x45xplainProfile\x12*.cdp.api.identity.v1.ExplainProfileRequest\x1a+.cdp.api.identity.v1.ExplainProfileResponse\x12\x63\n\x0cSplitProfile\x12(.cdp.api.identity.v1.SplitProfileRequest\x1a).cdp.api.identity.v1.SplitProfileResponse\x12\x66\n\rResolveEvents\x12).cdp.api.identity.v1.ResolveEventsRequest\x1a*.cdp.api.identity.v1.ResolveEventsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*cdp/api/identity/v1/identity_service.proto\x12\x13\x63\x64p.api.identity.v1\x1a$cdp/api/identity/v1/identifier.proto\x1a\'cdp/api/ingestion/v1/sealed_event.proto\x1a,cdp/api/privacy/v1/participant_service.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"Y\n\rIdentifierSet\x12\x34\n\x0bidentifiers\x18\x01 \x03(\x0b\x32\x1f.cdp.api.identity.v1.Identifier\x12\x12\n\nmessage_id\x18\x02 \x01(\t\"L\n\x18ResolveIdentitiesRequest\x12\x30\n\x04sets\x18\x01 \x03(\x0b\x32\".cdp.api.identity.v1.IdentifierSet\"z\n\nResolution\x12\x0f\n\x07profile\x18\x01 \x01(\t\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\x12\x17\n\x0fmerged_profiles\x18\x03 \x03(\t\x12\x31\n\x07refused\x18\x04 \x03(\x0b\x32 .cdp.api.identity.v1.RefusedLink\"9\n\x0bRefusedLink\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0c\n\x04rule\x18\x03 \x01(\t\"Q\n\x19ResolveIdentitiesResponse\x12\x34\n\x0bresolutions\x18\x01 \x03(\x0b\x32\x1f.cdp.api.identity.v1.Resolution\"K\n\x14LookupProfileRequest\x12\x33\n\nidentifier\x18\x01 \x01(\x0b\x32\x1f.cdp.api.identity.v1.Identifier\"(\n\x15LookupProfileResponse\x12\x0f\n\x07profile\x18\x01 \x01(\t\"q\n\x0fProfileIdentity\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12-\n\tlink_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nmessage_id\x18\x04 \x01(\t\"/\n\x1cListProfileIdentitiesRequest\x12\x0f\n\x07profile\x18\x01 \x01(\t\"j\n\x1dListProfileIdentitiesResponse\x12\x0f\n\x07profile\x18\x01 \x01(\t\x12\x38\n\nidentities\x18\x02 \x03(\x0b\x32$.cdp.api.identity.v1.ProfileIdentity\"\x9a\x02\n\x0bMergeRecord\x12\x10\n\x08sequence\x18\x01 \x01(\x03\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.cdp.api.identity.v1.MergeKind\x12\x0c\n\x04rule\x18\x03 \x01(\t\x12\x12\n\nmessage_id\x18\x04 \x01(\t\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0f\x62\x65\x66ore_profiles\x18\x06 \x03(\t\x12\x15\n\rafter_profile\x18\x07 \x01(\t\x12\x38\n\nidentities\x18\x08 \x03(\x0b\x32$.cdp.api.identity.v1.ProfileIdentity\x12\x0e\n\x06reason\x18\t \x01(\t\"(\n\x15\x45xplainProfileRequest\x12\x0f\n\x07profile\x18\x01 \x01(\t\"\\\n\x16\x45xplainProfileResponse\x12\x0f\n\x07profile\x18\x01 \x01(\t\x12\x31\n\x07records\x18\x02 \x03(\x0b\x32 .cdp.api.identity.v1.MergeRecord\"p\n\x13SplitProfileRequest\x12\x0f\n\x07profile\x18\x01 \x01(\t\x12\x34\n\x0bidentifiers\x18\x02 \x03(\x0b\x32\x1f.cdp.api.identity.v1.Identifier\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"]\n\x14SplitProfileResponse\x12\x13\n\x0bnew_profile\x18\x01 \x01(\t\x12\x30\n\x06record\x18\x02 \x01(\x0b\x32 .cdp.api.identity.v1.MergeRecord\"I\n\x14ResolveEventsRequest\x12\x31\n\x06\x65vents\x18\x01 \x03(\x0b\x32!.cdp.api.ingestion.v1.SealedEvent\"/\n\x15ResolveEventsResponse\x12\x16\n\x0eresolved_count\x18\x01 \x01(\x05\"_\n\x15ResolveSubjectRequest\x12\x34\n\x0bidentifiers\x18\x01 \x03(\x0b\x32\x1f.cdp.api.identity.v1.Identifier\x12\x10\n\x08profiles\x18\x02 \x03(\t\"F\n\x16ResolveSubjectResponse\x12,\n\x07subject\x18\x01 \x01(\x0b\x32\x1b.cdp.api.privacy.v1.Subject*\x97\x01\n\tMergeKind\x12\x1a\n\x16MERGE_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11MERGE_KIND_CREATE\x10\x01\x12\x13\n\x0fMERGE_KIND_LINK\x10\x02\x12\x14\n\x10MERGE_KIND_MERGE\x10\x03\x12\x14\n\x10MERGE_KIND_SPLIT\x10\x04\x12\x16\n\x12MERGE_KIND_REFUSED\x10\x05\x32\x90\x06\n\x0fIdentityService\x12r\n\x11ResolveIdentities\x12-.cdp.api.identity.v1.ResolveIdentitiesRequest\x1a..cdp.api.identity.v1.ResolveIdentitiesResponse\x12\x66\n\rLookupProfile\x12).cdp.api.identity.v1.LookupProfileRequest\x1a*.cdp.api.identity.v1.LookupProfileResponse\x12~\n\x15ListProfileIdentities\x12\x31.cdp.api.identity.v1.ListProfileIdentitiesRequest\x1a\x32.cdp.api.identity.v1.ListProfileIdentitiesResponse\x12i\n\x0e\x45xplainProfile\x12*.cdp.api.identity.v1.ExplainProfileRequest\x1a+.cdp.api.identity.v1.ExplainProfileResponse\x12\x63\n\x0cSplitProfile\x12(.cdp.api.identity.v1.SplitProfileRequest\x1a).cdp.api.identity.v1.SplitProfileResponse\x12i\n\x0eResolveSubject\x12*.cdp.api.identity.v1.ResolveSubjectRequest\x1a+.cdp.api.identity.v1.ResolveSubjectResponse\x12\x66\n\rResolveEvents\x12).cdp.api.identity.v1.ResolveEventsRequest\x1a*.cdp.api.identity.v1.ResolveEventsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'cdp.api.identity.v1.identity_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MERGEKIND']._serialized_start=1760
-  _globals['_MERGEKIND']._serialized_end=1911
-  _globals['_IDENTIFIERSET']._serialized_start=179
-  _globals['_IDENTIFIERSET']._serialized_end=268
-  _globals['_RESOLVEIDENTITIESREQUEST']._serialized_start=270
-  _globals['_RESOLVEIDENTITIESREQUEST']._serialized_end=346
-  _globals['_RESOLUTION']._serialized_start=348
-  _globals['_RESOLUTION']._serialized_end=470
-  _globals['_REFUSEDLINK']._serialized_start=472
-  _globals['_REFUSEDLINK']._serialized_end=529
-  _globals['_RESOLVEIDENTITIESRESPONSE']._serialized_start=531
-  _globals['_RESOLVEIDENTITIESRESPONSE']._serialized_end=612
-  _globals['_LOOKUPPROFILEREQUEST']._serialized_start=614
-  _globals['_LOOKUPPROFILEREQUEST']._serialized_end=689
-  _globals['_LOOKUPPROFILERESPONSE']._serialized_start=691
-  _globals['_LOOKUPPROFILERESPONSE']._serialized_end=731
-  _globals['_PROFILEIDENTITY']._serialized_start=733
-  _globals['_PROFILEIDENTITY']._serialized_end=846
-  _globals['_LISTPROFILEIDENTITIESREQUEST']._serialized_start=848
-  _globals['_LISTPROFILEIDENTITIESREQUEST']._serialized_end=895
-  _globals['_LISTPROFILEIDENTITIESRESPONSE']._serialized_start=897
-  _globals['_LISTPROFILEIDENTITIESRESPONSE']._serialized_end=1003
-  _globals['_MERGERECORD']._serialized_start=1006
-  _globals['_MERGERECORD']._serialized_end=1288
-  _globals['_EXPLAINPROFILEREQUEST']._serialized_start=1290
-  _globals['_EXPLAINPROFILEREQUEST']._serialized_end=1330
-  _globals['_EXPLAINPROFILERESPONSE']._serialized_start=1332
-  _globals['_EXPLAINPROFILERESPONSE']._serialized_end=1424
-  _globals['_SPLITPROFILEREQUEST']._serialized_start=1426
-  _globals['_SPLITPROFILEREQUEST']._serialized_end=1538
-  _globals['_SPLITPROFILERESPONSE']._serialized_start=1540
-  _globals['_SPLITPROFILERESPONSE']._serialized_end=1633
-  _globals['_RESOLVEEVENTSREQUEST']._serialized_start=1635
-  _globals['_RESOLVEEVENTSREQUEST']._serialized_end=1708
-  _globals['_RESOLVEEVENTSRESPONSE']._serialized_start=1710
-  _globals['_RESOLVEEVENTSRESPONSE']._serialized_end=1757
-  _globals['_IDENTITYSERVICE']._serialized_start=1914
-  _globals['_IDENTITYSERVICE']._serialized_end=2591
+  _globals['_MERGEKIND']._serialized_start=1975
+  _globals['_MERGEKIND']._serialized_end=2126
+  _globals['_IDENTIFIERSET']._serialized_start=225
+  _globals['_IDENTIFIERSET']._serialized_end=314
+  _globals['_RESOLVEIDENTITIESREQUEST']._serialized_start=316
+  _globals['_RESOLVEIDENTITIESREQUEST']._serialized_end=392
+  _globals['_RESOLUTION']._serialized_start=394
+  _globals['_RESOLUTION']._serialized_end=516
+  _globals['_REFUSEDLINK']._serialized_start=518
+  _globals['_REFUSEDLINK']._serialized_end=575
+  _globals['_RESOLVEIDENTITIESRESPONSE']._serialized_start=577
+  _globals['_RESOLVEIDENTITIESRESPONSE']._serialized_end=658
+  _globals['_LOOKUPPROFILEREQUEST']._serialized_start=660
+  _globals['_LOOKUPPROFILEREQUEST']._serialized_end=735
+  _globals['_LOOKUPPROFILERESPONSE']._serialized_start=737
+  _globals['_LOOKUPPROFILERESPONSE']._serialized_end=777
+  _globals['_PROFILEIDENTITY']._serialized_start=779
+  _globals['_PROFILEIDENTITY']._serialized_end=892
+  _globals['_LISTPROFILEIDENTITIESREQUEST']._serialized_start=894
+  _globals['_LISTPROFILEIDENTITIESREQUEST']._serialized_end=941
+  _globals['_LISTPROFILEIDENTITIESRESPONSE']._serialized_start=943
+  _globals['_LISTPROFILEIDENTITIESRESPONSE']._serialized_end=1049
+  _globals['_MERGERECORD']._serialized_start=1052
+  _globals['_MERGERECORD']._serialized_end=1334
+  _globals['_EXPLAINPROFILEREQUEST']._serialized_start=1336
+  _globals['_EXPLAINPROFILEREQUEST']._serialized_end=1376
+  _globals['_EXPLAINPROFILERESPONSE']._serialized_start=1378
+  _globals['_EXPLAINPROFILERESPONSE']._serialized_end=1470
+  _globals['_SPLITPROFILEREQUEST']._serialized_start=1472
+  _globals['_SPLITPROFILEREQUEST']._serialized_end=1584
+  _globals['_SPLITPROFILERESPONSE']._serialized_start=1586
+  _globals['_SPLITPROFILERESPONSE']._serialized_end=1679
+  _globals['_RESOLVEEVENTSREQUEST']._serialized_start=1681
+  _globals['_RESOLVEEVENTSREQUEST']._serialized_end=1754
+  _globals['_RESOLVEEVENTSRESPONSE']._serialized_start=1756
+  _globals['_RESOLVEEVENTSRESPONSE']._serialized_end=1803
+  _globals['_RESOLVESUBJECTREQUEST']._serialized_start=1805
+  _globals['_RESOLVESUBJECTREQUEST']._serialized_end=1900
+  _globals['_RESOLVESUBJECTRESPONSE']._serialized_start=1902
+  _globals['_RESOLVESUBJECTRESPONSE']._serialized_end=1972
+  _globals['_IDENTITYSERVICE']._serialized_start=2129
+  _globals['_IDENTITYSERVICE']._serialized_end=2913
 # @@protoc_insertion_point(module_scope)

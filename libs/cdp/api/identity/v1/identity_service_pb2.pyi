@@ -2,6 +2,7 @@ import datetime
 
 from cdp.api.identity.v1 import identifier_pb2 as _identifier_pb2
 from cdp.api.ingestion.v1 import sealed_event_pb2 as _sealed_event_pb2
+from cdp.api.privacy.v1 import participant_service_pb2 as _participant_service_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -172,3 +173,17 @@ class ResolveEventsResponse(_message.Message):
     RESOLVED_COUNT_FIELD_NUMBER: _ClassVar[int]
     resolved_count: int
     def __init__(self, resolved_count: _Optional[int] = ...) -> None: ...
+
+class ResolveSubjectRequest(_message.Message):
+    __slots__ = ("identifiers", "profiles")
+    IDENTIFIERS_FIELD_NUMBER: _ClassVar[int]
+    PROFILES_FIELD_NUMBER: _ClassVar[int]
+    identifiers: _containers.RepeatedCompositeFieldContainer[_identifier_pb2.Identifier]
+    profiles: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, identifiers: _Optional[_Iterable[_Union[_identifier_pb2.Identifier, _Mapping]]] = ..., profiles: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ResolveSubjectResponse(_message.Message):
+    __slots__ = ("subject",)
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    subject: _participant_service_pb2.Subject
+    def __init__(self, subject: _Optional[_Union[_participant_service_pb2.Subject, _Mapping]] = ...) -> None: ...

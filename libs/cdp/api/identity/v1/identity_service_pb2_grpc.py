@@ -60,6 +60,11 @@ class IdentityServiceStub:
                 request_serializer=cdp_dot_api_dot_identity_dot_v1_dot_identity__service__pb2.SplitProfileRequest.SerializeToString,
                 response_deserializer=cdp_dot_api_dot_identity_dot_v1_dot_identity__service__pb2.SplitProfileResponse.FromString,
                 _registered_method=True)
+        self.ResolveSubject = channel.unary_unary(
+                '/cdp.api.identity.v1.IdentityService/ResolveSubject',
+                request_serializer=cdp_dot_api_dot_identity_dot_v1_dot_identity__service__pb2.ResolveSubjectRequest.SerializeToString,
+                response_deserializer=cdp_dot_api_dot_identity_dot_v1_dot_identity__service__pb2.ResolveSubjectResponse.FromString,
+                _registered_method=True)
         self.ResolveEvents = channel.unary_unary(
                 '/cdp.api.identity.v1.IdentityService/ResolveEvents',
                 request_serializer=cdp_dot_api_dot_identity_dot_v1_dot_identity__service__pb2.ResolveEventsRequest.SerializeToString,
@@ -106,6 +111,14 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ResolveSubject(self, request, context):
+        """Everything that names a person across the suite: every identifier and profile they ever had, across
+        merges. Used by data-subject requests; never creates anything.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ResolveEvents(self, request, context):
         """Internal pipeline hop: resolves a batch of sealed events and forwards them to profile.
         """
@@ -140,6 +153,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.SplitProfile,
                     request_deserializer=cdp_dot_api_dot_identity_dot_v1_dot_identity__service__pb2.SplitProfileRequest.FromString,
                     response_serializer=cdp_dot_api_dot_identity_dot_v1_dot_identity__service__pb2.SplitProfileResponse.SerializeToString,
+            ),
+            'ResolveSubject': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveSubject,
+                    request_deserializer=cdp_dot_api_dot_identity_dot_v1_dot_identity__service__pb2.ResolveSubjectRequest.FromString,
+                    response_serializer=cdp_dot_api_dot_identity_dot_v1_dot_identity__service__pb2.ResolveSubjectResponse.SerializeToString,
             ),
             'ResolveEvents': grpc.unary_unary_rpc_method_handler(
                     servicer.ResolveEvents,
@@ -283,6 +301,33 @@ class IdentityService:
             '/cdp.api.identity.v1.IdentityService/SplitProfile',
             cdp_dot_api_dot_identity_dot_v1_dot_identity__service__pb2.SplitProfileRequest.SerializeToString,
             cdp_dot_api_dot_identity_dot_v1_dot_identity__service__pb2.SplitProfileResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveSubject(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cdp.api.identity.v1.IdentityService/ResolveSubject',
+            cdp_dot_api_dot_identity_dot_v1_dot_identity__service__pb2.ResolveSubjectRequest.SerializeToString,
+            cdp_dot_api_dot_identity_dot_v1_dot_identity__service__pb2.ResolveSubjectResponse.FromString,
             options,
             channel_credentials,
             insecure,

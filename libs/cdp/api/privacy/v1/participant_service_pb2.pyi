@@ -16,6 +16,20 @@ class Subject(_message.Message):
     profiles: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, subject_ids: _Optional[_Iterable[str]] = ..., blind_indexes: _Optional[_Iterable[bytes]] = ..., profiles: _Optional[_Iterable[str]] = ...) -> None: ...
 
+class FenceSubjectRequest(_message.Message):
+    __slots__ = ("request", "subject")
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    request: str
+    subject: Subject
+    def __init__(self, request: _Optional[str] = ..., subject: _Optional[_Union[Subject, _Mapping]] = ...) -> None: ...
+
+class FenceSubjectResponse(_message.Message):
+    __slots__ = ("suppressed_count",)
+    SUPPRESSED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    suppressed_count: int
+    def __init__(self, suppressed_count: _Optional[int] = ...) -> None: ...
+
 class EraseSubjectRequest(_message.Message):
     __slots__ = ("request", "subject")
     REQUEST_FIELD_NUMBER: _ClassVar[int]

@@ -35,6 +35,11 @@ class DataSubjectParticipantServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.FenceSubject = channel.unary_unary(
+                '/cdp.api.privacy.v1.DataSubjectParticipantService/FenceSubject',
+                request_serializer=cdp_dot_api_dot_privacy_dot_v1_dot_participant__service__pb2.FenceSubjectRequest.SerializeToString,
+                response_deserializer=cdp_dot_api_dot_privacy_dot_v1_dot_participant__service__pb2.FenceSubjectResponse.FromString,
+                _registered_method=True)
         self.EraseSubject = channel.unary_unary(
                 '/cdp.api.privacy.v1.DataSubjectParticipantService/EraseSubject',
                 request_serializer=cdp_dot_api_dot_privacy_dot_v1_dot_participant__service__pb2.EraseSubjectRequest.SerializeToString,
@@ -55,6 +60,14 @@ class DataSubjectParticipantServiceStub:
 class DataSubjectParticipantServiceServicer:
     """Each service's share of a data-subject request; implemented by every service.
     """
+
+    def FenceSubject(self, request, context):
+        """Fences the subject synchronously: from the moment this returns the service accepts, links, applies and
+        decrypts nothing more for it (suppression by blind index, key caches purged). Idempotent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
     def EraseSubject(self, request, context):
         """Deletes everything the service holds on the subject; idempotent.
@@ -80,6 +93,11 @@ class DataSubjectParticipantServiceServicer:
 
 def add_DataSubjectParticipantServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'FenceSubject': grpc.unary_unary_rpc_method_handler(
+                    servicer.FenceSubject,
+                    request_deserializer=cdp_dot_api_dot_privacy_dot_v1_dot_participant__service__pb2.FenceSubjectRequest.FromString,
+                    response_serializer=cdp_dot_api_dot_privacy_dot_v1_dot_participant__service__pb2.FenceSubjectResponse.SerializeToString,
+            ),
             'EraseSubject': grpc.unary_unary_rpc_method_handler(
                     servicer.EraseSubject,
                     request_deserializer=cdp_dot_api_dot_privacy_dot_v1_dot_participant__service__pb2.EraseSubjectRequest.FromString,
@@ -106,6 +124,33 @@ def add_DataSubjectParticipantServiceServicer_to_server(servicer, server):
 class DataSubjectParticipantService:
     """Each service's share of a data-subject request; implemented by every service.
     """
+
+    @staticmethod
+    def FenceSubject(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cdp.api.privacy.v1.DataSubjectParticipantService/FenceSubject',
+            cdp_dot_api_dot_privacy_dot_v1_dot_participant__service__pb2.FenceSubjectRequest.SerializeToString,
+            cdp_dot_api_dot_privacy_dot_v1_dot_participant__service__pb2.FenceSubjectResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def EraseSubject(request,
