@@ -5,14 +5,10 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from pathlib import Path
 
 from cdp.ingestion.segment_json import event_from_json
 from tests.support.client import SuiteClient, struct_dict, wait_for
-
-FIXTURES = (
-    Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "segment-spec" / "examples.json"
-)
+from tests.support.fixtures import segment_spec_examples
 
 
 def _as_sdk_would_send(payload: dict, user_id: str) -> dict:
@@ -30,7 +26,7 @@ def _as_sdk_would_send(payload: dict, user_id: str) -> dict:
 def test_every_segment_spec_example_is_accepted_and_read_back_unchanged(
     client: SuiteClient,
 ) -> None:
-    examples = json.loads(FIXTURES.read_text())
+    examples = json.loads(segment_spec_examples().read_text())
     user_id = f"spec-{uuid.uuid4().hex[:10]}"
     messages = [_as_sdk_would_send(example["payload"], user_id) for example in examples]
     response = client.ingest(

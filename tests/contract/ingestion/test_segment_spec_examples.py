@@ -5,9 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from cdp.api.ingestion.v1 import ingestion_service_pb2 as pb
@@ -17,8 +15,8 @@ from cdp.ingestion.segment_json import event_from_json
 from cdp.pii import Aad, Vault
 from cdp.pii.documents import merge
 from tests.contract.ingestion.conftest import Running, bearer
+from tests.support.fixtures import segment_spec_examples
 
-FIXTURES = Path("/work/shared/fixtures/segment-spec/examples.json")
 DOCUMENTS = ("properties", "traits", "context", "integrations")
 
 
@@ -33,11 +31,10 @@ def _as_an_sdk_would_send(payload: dict) -> dict:
     return message
 
 
-@pytest.mark.skipif(not FIXTURES.exists(), reason="the shared Segment Spec fixtures are not here")
 def test_every_segment_spec_example_is_accepted_and_reconstructed(
     running: Running, mint, keys
 ) -> None:
-    examples = json.loads(FIXTURES.read_text())
+    examples = json.loads(segment_spec_examples().read_text())
     messages = [_as_an_sdk_would_send(example["payload"]) for example in examples]
     for number, message in enumerate(messages):
         # The docs reuse message ids across examples; one source each keeps them distinct.
