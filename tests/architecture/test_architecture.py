@@ -87,7 +87,9 @@ def test_nothing_below_the_servicer_imports_grpc_or_the_contract(service: str) -
     assert problems == []
 
 
-DOMAINS = [name for name in SERVICES if (ROOT / "services" / name / "cdp" / name / "domain").exists()]
+DOMAINS = [
+    name for name in SERVICES if (ROOT / "services" / name / "cdp" / name / "domain").exists()
+]
 
 
 @pytest.mark.parametrize("service", DOMAINS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdp.db.engine import is_sqlite, make_engine, write_transaction
+from cdp.db.engine import is_sqlite, make_engine, truncate_wal, write_transaction
 from cdp.db.migrate import upgrade
 
-__all__ = ["is_sqlite", "make_engine", "upgrade", "write_transaction"]
+__all__ = ["is_sqlite", "make_engine", "truncate_wal", "upgrade", "write_transaction"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
@@ -23,7 +24,9 @@ def is_sqlite(engine: Engine | Connection) -> bool:
 
 
 @contextlib.contextmanager
-def write_transaction(engine: Engine, lock_key: int | None = None) -> Iterator[Connection]:
+def write_transaction(
+    engine: Engine, lock_key: int | tuple[int, ...] | None = None
+) -> Iterator[Connection]:
     """A transaction that takes the write lock up front.
 
     SQLite: BEGIN IMMEDIATE (a deferred transaction that later writes can fail with SQLITE_BUSY,
@@ -33,8 +36,12 @@ def write_transaction(engine: Engine, lock_key: int | None = None) -> Iterator[C
     with engine.connect() as conn:
         conn = conn.execution_options(sqlite_begin="IMMEDIATE")
         with conn.begin():
-            if lock_key is not None and not is_sqlite(conn):
-                conn.execute(text(_PG_WRITE_LOCK), {"key": lock_key})
+            keys = (
+                () if lock_key is None else lock_key if isinstance(lock_key, tuple) else (lock_key,)
+            )
+            if not is_sqlite(conn):
+                for key in keys:  # in the order given: callers agree on one order, so no deadlock
+                    conn.execute(text(_PG_WRITE_LOCK), {"key": key})
             yield conn
 
 
@@ -66,3 +73,24 @@ def _configure_sqlite(dbapi_conn, _record) -> None:
 def _begin_sqlite(conn: Connection) -> None:
     mode = conn.get_execution_options().get("sqlite_begin", "")
     conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def truncate_wal(engine: Engine) -> bool:
+    """After erasing: old page images of deleted rows must not linger in SQLite's WAL file.
+
+    secure_delete zeroes the database pages, but the WAL keeps earlier versions of them until a
+    checkpoint; TRUNCATE copies everything back and empties the file. PostgreSQL has no such file
+    that outlives the transaction in a readable form we control (its own WAL recycles on its own).
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    for attempt in range(50):  # a reader holding an old snapshot blocks it; they finish quickly
+        raw = engine.raw_connection()
+        try:
+            busy = raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        finally:
+            raw.close()
+        if not busy:
+            return True
+        time.sleep(0.02 * (attempt + 1))
+    return False

@@ -65,7 +65,9 @@ def append(conn: Connection, entries: Table, payload: bytes, item_count: int) ->
 
 
 def _lock_key(name: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"outbox:{name}".encode()).digest()[:8], "big", signed=True)
+    return int.from_bytes(
+        hashlib.sha256(f"outbox:{name}".encode()).digest()[:8], "big", signed=True
+    )
 
 
 @dataclass(frozen=True)

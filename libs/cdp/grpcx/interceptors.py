@@ -90,7 +90,9 @@ def _require_deadline(behaviour: Callable) -> Callable:
         remaining = context.time_remaining()
         # gRPC reports "no deadline" as None or as an infinite future (about 9e18 seconds).
         if remaining is None or remaining > NO_DEADLINE:
-            err = InvalidArgument("DEADLINE_REQUIRED", "write calls must set a deadline", field="grpc-timeout")
+            err = InvalidArgument(
+                "DEADLINE_REQUIRED", "write calls must set a deadline", field="grpc-timeout"
+            )
             context.abort_with_status(to_status(err))
         return behaviour(request_or_iterator, context)
 

@@ -14,6 +14,7 @@ from grpc_status import rpc_status
 
 from cdp.api.identity.v1 import identity_service_pb2 as identity_pb
 from cdp.api.identity.v1 import identity_service_pb2_grpc as identity_grpc
+from cdp.api.privacy.v1 import participant_service_pb2_grpc as participant_grpc
 from cdp.api.profile.v1 import profile_service_pb2 as pb
 from cdp.api.profile.v1 import profile_service_pb2_grpc as pb_grpc
 from cdp.errors import InvalidArgument, NotFound
@@ -68,6 +69,11 @@ class Running:
     app: App
     sealer: Sealer
     mint: Callable[..., str]
+    database_url: str = ""
+
+    @property
+    def participant(self) -> participant_grpc.DataSubjectParticipantServiceStub:
+        return participant_grpc.DataSubjectParticipantServiceStub(self.channel)
 
     def md(self, role: str = "profile_reader") -> list[tuple[str, str]]:
         return [("authorization", f"Bearer {self.mint(role)}")]
@@ -100,10 +106,11 @@ def running(
     identity: tuple[FakeIdentity, int],
 ) -> Iterator[Running]:
     fake, identity_port = identity
+    database_url = f"sqlite:///{tmp_path / 'profile.db'}"
     settings = Settings.from_env(
         {
             "CDP_DATA_DIR": str(dev_dir),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'profile.db'}",
+            "DATABASE_URL": database_url,
             "CDP_IDENTITY_ADDR": f"127.0.0.1:{identity_port}",
         }
     )
@@ -112,7 +119,13 @@ def running(
     server.start()
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     yield Running(
-        channel, pb_grpc.ProfileServiceStub(channel), fake, app, Sealer(vault, indexer), mint
+        channel,
+        pb_grpc.ProfileServiceStub(channel),
+        fake,
+        app,
+        Sealer(vault, indexer),
+        mint,
+        database_url,
     )
     channel.close()
     server.stop(None).wait()

@@ -31,11 +31,15 @@ def test_entries_are_delivered_in_order_and_the_cursor_survives_a_restart(outbox
     engine, entries, cursors = outbox
     _append(engine, entries, [b"a", b"b", b"c"])
     delivered: list[bytes] = []
-    relay = Relay(engine, entries, cursors, "dest", lambda batch: delivered.extend(p.payload for p in batch))
+    relay = Relay(
+        engine, entries, cursors, "dest", lambda batch: delivered.extend(p.payload for p in batch)
+    )
     while relay.pump_once():
         pass
     _append(engine, entries, [b"d"])
-    fresh = Relay(engine, entries, cursors, "dest", lambda batch: delivered.extend(p.payload for p in batch))
+    fresh = Relay(
+        engine, entries, cursors, "dest", lambda batch: delivered.extend(p.payload for p in batch)
+    )
     while fresh.pump_once():
         pass
     assert delivered == [b"a", b"b", b"c", b"d"]
@@ -71,8 +75,12 @@ def test_the_background_relay_delivers_what_concurrent_writers_append(outbox) ->
 
     relay = Relay(engine, entries, cursors, "dest", deliver)
     relay.start()
-    writers = [threading.Thread(target=_append, args=(engine, entries, [f"{w}-{i}".encode() for i in range(10)]))
-               for w in range(4)]
+    writers = [
+        threading.Thread(
+            target=_append, args=(engine, entries, [f"{w}-{i}".encode() for i in range(10)])
+        )
+        for w in range(4)
+    ]
     for writer in writers:
         writer.start()
     for writer in writers:

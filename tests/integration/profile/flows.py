@@ -7,7 +7,8 @@ from cdp.profile import mapping
 from cdp.profile.bootstrap import App
 from cdp.profile.domain.commands import GetProfile, ListProfileEvents
 from cdp.profile.domain.model import ProfileView, TimelineEvent
-from cdp.profile.service_layer import handlers, queries
+from cdp.profile.domain.privacy import RestrictSubject, Subject, SubjectRequest
+from cdp.profile.service_layer import handlers, privacy, queries
 
 NO_IDENTITIES = frozenset(
     {
@@ -40,3 +41,24 @@ def timeline(app: App, profile_id: str, page_size: int = 1000) -> list[TimelineE
     query = ListProfileEvents(profile_id, page_size, "", frozenset(), None, None)
     events, _token = queries.list_profile_events(query, app.new_uow())
     return events
+
+
+REQUEST = "dataSubjectRequests/test-1"
+
+
+def fence(app: App, subject: Subject) -> int:
+    command = SubjectRequest(REQUEST, subject)
+    return privacy.fence_subject(command, app.new_uow(write=True), app.purge_keys)
+
+
+def erase(app: App, subject: Subject) -> dict[str, int]:
+    return privacy.erase_subject(SubjectRequest(REQUEST, subject), app.new_uow(write=True))
+
+
+def export(app: App, subject: Subject) -> dict:
+    return privacy.export_subject(SubjectRequest(REQUEST, subject), app.new_uow())
+
+
+def restrict(app: App, subject: Subject, restricted: bool = True) -> int:
+    command = RestrictSubject(REQUEST, subject, restricted)
+    return privacy.restrict_subject(command, app.new_uow(write=True))

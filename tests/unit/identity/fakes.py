@@ -31,6 +31,8 @@ class FakeStore:
     outbox: list[list[ProfileChange]] = field(default_factory=list)
     splits: dict[str, tuple[str, int]] = field(default_factory=dict)
     counters: Counters = field(default_factory=Counters)
+    suppressed: set[bytes | str] = field(default_factory=set)  # blind indexes and subject ids
+    restricted: set[str] = field(default_factory=set)  # live profile ids
 
     def live(self) -> set[str]:
         return {pid for pid, (_, merged) in self.profiles.items() if merged is None}
@@ -87,6 +89,16 @@ class FakeGraphRepository:
         if changes:
             self._store.outbox.append(list(changes))
             self.appended = True
+
+    def suppressed(
+        self, blind_indexes: Collection[bytes], subject_ids: Collection[str]
+    ) -> tuple[set[bytes], set[str]]:
+        return set(blind_indexes) & self._store.suppressed, set(
+            subject_ids
+        ) & self._store.suppressed
+
+    def restricted(self, profile_id: str) -> bool:
+        return profile_id in self._store.restricted
 
     def profile_for(self, id_type: str, blind_index: bytes) -> str | None:
         for kind in lookup_types(id_type):

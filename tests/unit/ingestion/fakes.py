@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from cdp.ingestion.adapters.pipeline import decode_batch, encode_batch
 from cdp.ingestion.domain.documents import DocumentSplitter
@@ -30,9 +30,27 @@ class FakeEventLog:
         return [event.message_id for entry in self.entries for event in decode_batch(entry).events]
 
 
+class FakeSubjects:
+    """Suppression entries as the storing transaction reads them: (seq, digest, log_seq)."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, bytes, int]] = []
+
+    def suppressions_since(self, seq: int) -> list[tuple[int, bytes, int]]:
+        return [row for row in self.rows if row[0] > seq]
+
+    def suppress(self, digests: Collection[bytes]) -> int:
+        known = {row[1] for row in self.rows}
+        new = sorted(set(digests) - known)
+        for digest in new:
+            self.rows.append((len(self.rows) + 1, digest, 0))
+        return len(new)
+
+
 class FakeUnitOfWork:
-    def __init__(self, log: FakeEventLog) -> None:
+    def __init__(self, log: FakeEventLog, subjects: FakeSubjects | None = None) -> None:
         self.events = log
+        self.subjects = subjects if subjects is not None else FakeSubjects()
         self.commits = 0
 
     def __enter__(self) -> FakeUnitOfWork:

@@ -16,6 +16,7 @@ def main() -> None:
     settings = Settings.from_env(os.environ)
     app = bootstrap(settings)
     server, _port, _health = build_server(app, settings.common.address, settings.common.verifier())
+    app.start()
     serve_until_signalled(server, "consent", settings.common.address, on_stop=app.stop)
 
 

@@ -2,24 +2,116 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
+from cdp.consent.adapters.audit_keys import load_or_create_signing_key
+from cdp.consent.adapters.audit_repository import AuditWriter, verify_chain
+from cdp.consent.adapters.local_participant import LocalParticipant
+from cdp.consent.adapters.participants import GrpcIdentityResolver, GrpcParticipant
+from cdp.consent.adapters.privacy_repository import suppression_entries
+from cdp.consent.adapters.tombstones import TombstoneLog
+from cdp.consent.domain import deadlines, processing, receipts
+from cdp.consent.domain.audit import NewAuditEntry
+from cdp.consent.domain.keys import KeyState
+from cdp.consent.domain.requests import DataSubjectRequest
+from cdp.consent.domain.suppression import Suppressor
+from cdp.consent.service_layer import handlers
+from cdp.consent.service_layer.dsr_worker import DsrWorker, Finishing, export_document
+from cdp.consent.service_layer.objection import withdraw_marketing
+from cdp.consent.service_layer.privacy import PrivacyDeps
 from cdp.consent.settings import Settings
 from cdp.db import make_engine, upgrade
+from cdp.grpcx.interceptors import current_caller
+from cdp.pii import BlindIndexer, SubjectKey, Vault
 from cdp.pii.kek import KeyProvider, LocalKeyFileProvider, MountedSecretProvider
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+REMOTE_PARTICIPANTS = ("ingestion", "identity", "profile")
 
 
-@dataclass(frozen=True)
+class LocalKeySource:
+    """The consent service's own data keys come straight from its key store (no RPC to itself)."""
+
+    def __init__(self, store: handlers.KeyStore) -> None:
+        self._store = store
+
+    def get_keys(self, subject_ids: Sequence[str], create: bool) -> dict[str, SubjectKey]:
+        keys = handlers.get_data_keys(self._store, list(subject_ids), create)
+        return {
+            k.subject_id: SubjectKey(k.subject_id, k.version, k.key, k.state is KeyState.DESTROYED)
+            for k in keys
+            if k.state is not KeyState.MISSING
+        }
+
+
+@dataclass
 class App:
     engine: Engine
-    kek: KeyProvider
+    keys: handlers.KeyStore
+    indexer: BlindIndexer
+    audit: AuditWriter
+    receipt_key: Ed25519PrivateKey
+    controller: str
+    privacy_deps: PrivacyDeps | None = None
+    worker: DsrWorker | None = None
+    vault: Vault | None = None
+    extras: dict = field(default_factory=dict)
+
+    def privacy(self) -> PrivacyDeps:
+        return self.privacy_deps
+
+    def receipt_public_key(self) -> bytes:
+        return self.receipt_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+
+    def verify_audit(self):
+        with self.engine.connect() as conn:
+            return verify_chain(conn, self.audit.public_key)
+
+    def record_of_processing(self) -> bytes:
+        return json.dumps(processing.record_of_processing(self.controller), indent=2).encode()
+
+    def export_document(self, request: DataSubjectRequest) -> bytes:
+        return export_document(request, self.privacy_deps, self.vault)
+
+    def blocked(self, subject_ids) -> set[str]:
+        """Subjects that may not be processed at all: restricted or erased (CheckConsent says no)."""
+        local = self.extras["local_participant"]
+        suppressor = self.privacy_deps.suppressor
+        entries = {suppressor.entry(s): s for s in subject_ids}
+        with self.engine.connect() as conn:
+            erased = {entries[e] for e in suppression_entries(conn).present(list(entries))}
+        return erased | local.restricted(list(subject_ids))
+
+    def record_audit(self, conn, action: str, subject_ids: list[str], details: dict) -> None:
+        caller = current_caller.get()
+        details = (
+            {**details, "subject_digest": receipts.subject_digest(subject_ids)}
+            if subject_ids
+            else details
+        )
+        self.audit.append(
+            conn,
+            NewAuditEntry(
+                actor=caller.subject if caller else "system", action=action, details=details
+            ),
+        )
+
+    def start(self) -> None:
+        if self.worker is not None:
+            self.worker.start()
 
     def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
         self.engine.dispose()
 
 
@@ -29,7 +121,59 @@ def key_provider(settings: Settings) -> KeyProvider:
     return LocalKeyFileProvider(settings.kek_file)
 
 
-def bootstrap(settings: Settings) -> App:
+def bootstrap(settings: Settings, participants: dict | None = None, resolver=None) -> App:
+    """Builds the app; `participants` and `resolver` replace the gRPC peers (tests wire real fakes)."""
     engine = make_engine(settings.common.database_url)
     upgrade(engine, MIGRATIONS)
-    return App(engine=engine, kek=key_provider(settings))
+    index_key = settings.common.index_key()
+    suppressor = Suppressor(index_key)
+    store = handlers.KeyStore(
+        engine, key_provider(settings), suppressor, TombstoneLog(settings.tombstone_log)
+    )
+    handlers.reapply_tombstones(store)
+    app = App(
+        engine=engine,
+        keys=store,
+        indexer=BlindIndexer(index_key),
+        audit=AuditWriter(
+            load_or_create_signing_key(settings.audit_signing_key), settings.audit_checkpoint_every
+        ),
+        receipt_key=load_or_create_signing_key(settings.receipt_signing_key),
+        controller=settings.controller,
+    )
+    app.vault = Vault(LocalKeySource(store))
+    _wire_privacy(app, settings, suppressor, participants, resolver)
+    return app
+
+
+def _wire_privacy(
+    app: App, settings: Settings, suppressor: Suppressor, participants, resolver
+) -> None:
+    common = settings.common
+    app.extras.setdefault("identity_channel", common.peer_channel("identity"))
+    remote = (
+        participants
+        if participants is not None
+        else {
+            name: GrpcParticipant(name, common.peer_channel(name)) for name in REMOTE_PARTICIPANTS
+        }
+    )
+    withdraw = lambda request, ids: withdraw_marketing(app.engine, app.audit, request, ids)  # noqa: E731
+    local = LocalParticipant(app.engine, suppressor, withdraw)
+    app.extras["local_participant"] = local
+    worker_holder: list[DsrWorker] = []
+    app.privacy_deps = PrivacyDeps(
+        engine=app.engine,
+        indexer=app.indexer,
+        suppressor=suppressor,
+        resolver=resolver or GrpcIdentityResolver(app.extras["identity_channel"]),
+        participants={**remote, "consent": local},
+        calendar=deadlines.Calendar.load(settings.holidays_file),
+        destroy_keys=lambda conn, ids, request_id: handlers.destroy_in(
+            conn, app.keys, ids, request_id
+        ),
+        audit=app.record_audit,
+        wake_worker=lambda: worker_holder[0].wake() if worker_holder else None,
+    )
+    app.worker = DsrWorker(lambda: app.privacy_deps, Finishing(app.vault, app.receipt_key))
+    worker_holder.append(app.worker)

@@ -6,7 +6,6 @@ import grpc
 
 from cdp.api.consent.v1 import key_service_pb2 as pb
 from cdp.api.consent.v1 import key_service_pb2_grpc as pb_grpc
-from cdp.consent.bootstrap import App
 from cdp.consent.domain.keys import DataKey, KeyState
 from cdp.consent.service_layer import handlers
 
@@ -18,14 +17,14 @@ _STATES = {
 
 
 class KeyServicer(pb_grpc.KeyServiceServicer):
-    def __init__(self, app: App) -> None:
+    def __init__(self, app) -> None:
         self._app = app
 
     def GetDataKeys(
         self, request: pb.GetDataKeysRequest, context: grpc.ServicerContext
     ) -> pb.GetDataKeysResponse:
         keys = handlers.get_data_keys(
-            self._app.engine, self._app.kek, list(request.subject_ids), request.create_missing
+            self._app.keys, list(request.subject_ids), request.create_missing
         )
         return pb.GetDataKeysResponse(keys=[_to_proto(key) for key in keys])
 
@@ -33,12 +32,12 @@ class KeyServicer(pb_grpc.KeyServiceServicer):
         self, request: pb.DestroyDataKeysRequest, context
     ) -> pb.DestroyDataKeysResponse:
         count = handlers.destroy_data_keys(
-            self._app.engine, self._app.kek, list(request.subject_ids), request.request_id
+            self._app.keys, list(request.subject_ids), request.request_id
         )
         return pb.DestroyDataKeysResponse(destroyed_count=count)
 
     def RotateKeyEncryptionKey(self, request, context) -> pb.RotateKeyEncryptionKeyResponse:
-        version, count = handlers.rotate_kek(self._app.engine, self._app.kek)
+        version, count = handlers.rotate_kek(self._app.keys)
         return pb.RotateKeyEncryptionKeyResponse(kek_version=version, rewrapped_count=count)
 
 

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdp.config import data_dir
+from cdp.config import data_dir, get_int
+from cdp.consent.domain.deadlines import DEFAULT_HOLIDAYS
 from cdp.grpcx.runtime import CommonSettings
 
 
@@ -15,13 +16,27 @@ class Settings:
     common: CommonSettings
     kek_file: Path | None  # dev: a local key file
     kek_dir: Path | None  # production: a mounted Secret with kek-<version> files
+    audit_signing_key: Path
+    receipt_signing_key: Path
+    tombstone_log: Path  # beside the key store, never inside its database
+    holidays_file: Path
+    audit_checkpoint_every: int
+    controller: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
+        root = data_dir(env)
         kek_dir = env.get("CDP_KEK_DIR")
-        default_file = data_dir(env) / "keys" / "kek.json"
         return cls(
             common=CommonSettings.from_env("consent", env),
-            kek_file=None if kek_dir else Path(env.get("CDP_KEK_FILE", default_file)),
+            kek_file=None if kek_dir else Path(env.get("CDP_KEK_FILE", root / "keys" / "kek.json")),
             kek_dir=Path(kek_dir) if kek_dir else None,
+            audit_signing_key=Path(env.get("CDP_AUDIT_SIGNING_KEY", root / "keys" / "audit.pem")),
+            receipt_signing_key=Path(
+                env.get("CDP_RECEIPT_SIGNING_KEY", root / "keys" / "receipt.pem")
+            ),
+            tombstone_log=Path(env.get("CDP_TOMBSTONE_LOG", root / "keys" / "tombstones.log")),
+            holidays_file=Path(env.get("CDP_HOLIDAYS_FILE", DEFAULT_HOLIDAYS)),
+            audit_checkpoint_every=get_int(env, "CDP_AUDIT_CHECKPOINT_EVERY", 100),
+            controller=env.get("CDP_CONTROLLER", "the controller running this CDP suite"),
         )

@@ -18,6 +18,7 @@ from cdp.identity.domain.rules import Rules
 from cdp.identity.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 from cdp.identity.settings import Settings
 from cdp.pii import BlindIndexer, Vault
+from cdp.pii.keycache import CachedKeySource
 from cdp.pii.vault import KeySource
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -34,6 +35,8 @@ class App:
     rules: Rules
     relay: PruningRelay
     channels: tuple[Closeable, ...]  # gRPC channels to peers
+    # This process's data-key cache, purged when a subject is fenced (None: keys are not cached here).
+    key_cache: CachedKeySource | None = None
 
     def new_uow(self) -> SqlAlchemyUnitOfWork:
         """A factory, not an instance: the gRPC thread pool runs RPCs concurrently."""
@@ -57,8 +60,12 @@ def bootstrap(settings: Settings, key_source: KeySource | None = None) -> App:
     if key_source is None:
         channels.append(settings.common.peer_channel("consent"))
         key_source = grpc_key_source(channels[-1], settings.common.key_cache_ttl)
+    key_cache = key_source if isinstance(key_source, CachedKeySource) else None
     identifiers = IdentifierVault(
-        Vault(key_source), BlindIndexer(settings.common.index_key()), settings.rules
+        Vault(key_source),
+        BlindIndexer(settings.common.index_key()),
+        settings.rules,
+        purge_keys=key_cache.invalidate if key_cache is not None else lambda _subject_ids: None,
     )
     relay = PruningRelay(
         engine,
@@ -67,4 +74,4 @@ def bootstrap(settings: Settings, key_source: KeySource | None = None) -> App:
         ProfileDelivery(ProfileChangesClient(channels[0]).apply),
         max_items=settings.relay_max_items,
     )
-    return App(engine, identifiers, settings.rules, relay, tuple(channels))
+    return App(engine, identifiers, settings.rules, relay, tuple(channels), key_cache)

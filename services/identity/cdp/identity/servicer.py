@@ -6,10 +6,10 @@ import grpc
 
 from cdp.api.identity.v1 import identity_service_pb2 as pb
 from cdp.api.identity.v1 import identity_service_pb2_grpc as pb_grpc
-from cdp.identity import mapping
+from cdp.identity import mapping, privacy_mapping
 from cdp.identity.bootstrap import App
 from cdp.identity.domain import commands
-from cdp.identity.service_layer import handlers, queries
+from cdp.identity.service_layer import handlers, privacy, queries
 
 
 class IdentityServicer(pb_grpc.IdentityServiceServicer):
@@ -66,3 +66,11 @@ class IdentityServicer(pb_grpc.IdentityServiceServicer):
             new_profile=mapping.profile_name(done.new_profile_id),
             record=mapping.merge_record(done.record),
         )
+
+    def ResolveSubject(
+        self, request: pb.ResolveSubjectRequest, context: grpc.ServicerContext
+    ) -> pb.ResolveSubjectResponse:
+        found = privacy.resolve_subject(
+            privacy_mapping.resolve_subject(request), self._app.new_uow(), self._app.rules
+        )
+        return pb.ResolveSubjectResponse(subject=privacy_mapping.subject(found))

@@ -9,7 +9,9 @@ from google.protobuf.struct_pb2 import ListValue, Struct, Value
 
 from cdp.api.ingestion.v1 import event_pb2
 from cdp.api.ingestion.v1 import ingestion_service_pb2 as pb
+from cdp.api.privacy.v1 import participant_service_pb2 as privacy_pb
 from cdp.ingestion.domain.model import Batch, Event, EventResult, EventType, Status, Tally
+from cdp.ingestion.domain.subjects import Subject, SubjectRequest
 
 _TYPES = {kind.value: kind for kind in EventType}
 _NANOS = 1_000_000_000
@@ -127,4 +129,21 @@ def _result(result: EventResult) -> pb.EventResult:
         reason=result.reason,
         field=result.field,
         description=result.description,
+    )
+
+
+def subject_request(
+    request: privacy_pb.FenceSubjectRequest
+    | privacy_pb.EraseSubjectRequest
+    | privacy_pb.ExportSubjectRequest
+    | privacy_pb.RestrictSubjectRequest,
+    restricted: bool = False,
+) -> SubjectRequest:
+    subject = request.subject
+    return SubjectRequest(
+        request.request,
+        Subject.parse(
+            list(subject.subject_ids), list(subject.blind_indexes), list(subject.profiles)
+        ),
+        restricted,
     )

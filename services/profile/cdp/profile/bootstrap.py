@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +29,8 @@ class App:
     new_uow: Callable[..., AbstractUnitOfWork]
     identity: IdentityDirectory
     close: Callable[[], None]
+    # Drops subjects' data keys from this process's key cache (FenceSubject).
+    purge_keys: Callable[[Sequence[str]], None] = lambda _subject_ids: None
 
 
 def bootstrap(
@@ -56,4 +58,13 @@ def bootstrap(
         new_uow=functools.partial(SqlAlchemyUnitOfWork, engine, vault),
         identity=GrpcIdentityDirectory(identity_channel, settings.identity_timeout),
         close=close,
+        purge_keys=_purger(key_source),
     )
+
+
+def _purger(key_source: KeySource) -> Callable[[Sequence[str]], None]:
+    """The cache's invalidate when the key source caches (CachedKeySource); else nothing to drop."""
+    invalidate = getattr(key_source, "invalidate", None)
+    if not callable(invalidate):
+        return lambda _subject_ids: None
+    return lambda subject_ids: invalidate(list(subject_ids))

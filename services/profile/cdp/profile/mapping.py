@@ -100,6 +100,8 @@ def incoming_event(sealed: sealed_event_pb2.SealedEvent, index: int) -> Incoming
         anchor,
         sealed.public_json,
         sealed.sealed_pii,
+        tuple(i.blind_index for i in sealed.identifiers),
+        tuple(i.subject_id for i in sealed.identifiers),
     )
 
 

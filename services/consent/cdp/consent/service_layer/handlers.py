@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from cdp.consent.adapters.repository import SqlKeyRepository
+from cdp.consent.adapters.tombstones import TombstoneLog
 from cdp.consent.domain.keys import DataKey, KeyState, check_subject_ids
+from cdp.consent.domain.suppression import Suppressor
 from cdp.db import write_transaction
 from cdp.pii.kek import KeyProvider
 
@@ -16,43 +18,60 @@ log = logging.getLogger("cdp.consent.keys")
 KEY_LOCK = 0x4B45_5953  # serialises key creation and destruction on PostgreSQL
 
 
-def get_data_keys(
-    engine: Engine, provider: KeyProvider, subject_ids: list[str], create: bool
-) -> list[DataKey]:
+@dataclass(frozen=True)
+class KeyStore:
+    engine: Engine
+    provider: KeyProvider
+    suppressor: Suppressor
+    tombstones: TombstoneLog
+
+    def repository(self, conn: Connection) -> SqlKeyRepository:
+        return SqlKeyRepository(conn, self.provider, self.suppressor)
+
+
+def get_data_keys(store: KeyStore, subject_ids: list[str], create: bool) -> list[DataKey]:
     check_subject_ids(subject_ids)
-    with engine.connect() as conn:
-        found = SqlKeyRepository(conn, provider).get(subject_ids)
+    with store.engine.connect() as conn:
+        found = store.repository(conn).get(subject_ids)
     missing = [s for s in dict.fromkeys(subject_ids) if s not in found]
     if create and missing:
-        with write_transaction(engine, KEY_LOCK) as conn:
-            repository = SqlKeyRepository(conn, provider)
-            repository.create(missing)
+        with write_transaction(store.engine, KEY_LOCK) as conn:
+            repository = store.repository(conn)
+            # Re-read under the lock: an erasure may have tombstoned a subject since the first read.
+            found.update(repository.get(missing))
+            repository.create([s for s in missing if s not in found])
             found.update(repository.get(missing))
     return [found.get(s, DataKey(s, KeyState.MISSING)) for s in subject_ids]
 
 
-def destroy_data_keys(
-    engine: Engine,
-    provider: KeyProvider,
-    subject_ids: list[str],
-    request_id: str,
-    on_destroyed: Callable[[list[str]], None] | None = None,
-) -> int:
+def destroy_data_keys(store: KeyStore, subject_ids: list[str], request_id: str) -> int:
     check_subject_ids(subject_ids)
-    with write_transaction(engine, KEY_LOCK) as conn:
-        repository = SqlKeyRepository(conn, provider)
-        destroyed = repository.destroy(subject_ids, request_id)
-        repository.tombstone_missing(subject_ids, request_id)
-    if on_destroyed is not None:
-        on_destroyed(subject_ids)
+    with write_transaction(store.engine, KEY_LOCK) as conn:
+        destroyed = destroy_in(conn, store, subject_ids, request_id)
     log.info("destroyed %d data keys", destroyed)
     return destroyed
 
 
-def rotate_kek(engine: Engine, provider: KeyProvider) -> tuple[int, int]:
-    rotate = getattr(provider, "rotate", None)
-    version = rotate() if rotate is not None else provider.current_version()
-    with write_transaction(engine, KEY_LOCK) as conn:
-        count = SqlKeyRepository(conn, provider).rewrap_all()
+def destroy_in(conn: Connection, store: KeyStore, subject_ids: list[str], request_id: str) -> int:
+    """Within the caller's transaction; the tombstone log is on disk before the keys go."""
+    store.tombstones.append(store.suppressor.entry(s) for s in subject_ids)
+    return store.repository(conn).destroy(subject_ids, request_id)
+
+
+def reapply_tombstones(store: KeyStore) -> int:
+    with write_transaction(store.engine, KEY_LOCK) as conn:
+        destroyed = store.repository(conn).reapply(store.tombstones.entries())
+    if destroyed:
+        log.warning(
+            "re-destroyed %d data keys named in the tombstone log (restored key store?)", destroyed
+        )
+    return destroyed
+
+
+def rotate_kek(store: KeyStore) -> tuple[int, int]:
+    rotate = getattr(store.provider, "rotate", None)
+    version = rotate() if rotate is not None else store.provider.current_version()
+    with write_transaction(store.engine, KEY_LOCK) as conn:
+        count = store.repository(conn).rewrap_all()
     log.info("rewrapped %d data keys under KEK version %d", count, version)
     return version, count

@@ -96,3 +96,34 @@ id_counters = Table(
 )
 
 outbox, outbox_cursor = outbox_tables(metadata, "outbox")
+
+# Fenced people (privacy.md): what keeps them out after erasure. SHA-256 digests of their blind
+# indexes and subject ids (domain-separated), so not even those keyed HMACs stay on disk.
+suppressions = Table(
+    "suppressions",
+    metadata,
+    Column("digest", LargeBinary(32), primary_key=True),
+    Column("create_time", DateTime(timezone=True), nullable=False),
+)
+
+# Restriction of processing, by whatever the request named; reads check the person's whole profile.
+restricted_indexes = Table(
+    "restricted_indexes",
+    metadata,
+    Column("blind_index", LargeBinary(32), primary_key=True),
+    Column("create_time", DateTime(timezone=True), nullable=False),
+)
+
+restricted_subjects = Table(
+    "restricted_subjects",
+    metadata,
+    Column("subject_id", String(64), primary_key=True),
+    Column("create_time", DateTime(timezone=True), nullable=False),
+)
+
+restricted_profiles = Table(
+    "restricted_profiles",
+    metadata,
+    Column("profile_id", String(32), primary_key=True),
+    Column("create_time", DateTime(timezone=True), nullable=False),
+)

@@ -72,12 +72,12 @@ def records_touching(conn: Connection, profile_ids: Collection[str]) -> list[tup
         .where(merge_records.c.sequence.in_(touching))
         .order_by(merge_records.c.sequence)
     )
-    return [(row.sequence, _record(row)) for row in rows]
+    return [(row.sequence, record_of(row)) for row in rows]
 
 
 def record_at(conn: Connection, sequence: int) -> Record | None:
     row = conn.execute(select(merge_records).where(merge_records.c.sequence == sequence)).first()
-    return _record(row) if row is not None else None
+    return record_of(row) if row is not None else None
 
 
 def split_request(conn: Connection, request_id: str) -> tuple[str, int] | None:
@@ -99,7 +99,7 @@ def insert_split_request(
     )
 
 
-def _record(row: Row) -> Record:
+def record_of(row: Row) -> Record:
     before = tuple(p for p in row.before_profiles.split(",") if p)
     node_ids = tuple(int(n) for n in row.node_ids.split(",") if n)
     return Record(

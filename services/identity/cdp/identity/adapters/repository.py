@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, Row
 
 from cdp.identity.adapters import graph_sql as sql
-from cdp.identity.adapters import pipeline
+from cdp.identity.adapters import pipeline, privacy_sql
 from cdp.identity.adapters import read_sql as reads
 from cdp.identity.adapters.blocklist import BlockedIndexes
 from cdp.identity.adapters.orm import outbox
@@ -46,15 +46,31 @@ def lookup_types(id_type: str) -> tuple[str, ...]:
 class IdentifierVault:
     """Blind-indexes, seals and opens identifiers; knows blocked values without opening anything."""
 
-    def __init__(self, vault: Vault, indexer: BlindIndexer, rules: Rules) -> None:
+    def __init__(
+        self,
+        vault: Vault,
+        indexer: BlindIndexer,
+        rules: Rules,
+        purge_keys: Callable[[Sequence[str]], None] = lambda _subject_ids: None,
+    ) -> None:
         self._vault = vault
         self._indexer = indexer
         self._rules = rules
+        self._purge_keys = purge_keys
         self._blocked = BlockedIndexes(indexer)
         self._verdicts: dict[bytes, bool] = {}
 
     def index(self, id_type: str, normalized: str) -> bytes:
         return self._indexer.index(id_type, normalized)
+
+    def subject_id(self, blind_index: bytes) -> str:
+        return self._indexer.subject_id(blind_index)
+
+    def forget(self, subject_ids: Collection[str], blind_indexes: Collection[bytes]) -> None:
+        """Drops what this process caches on a fenced person: data keys and blocked-value verdicts."""
+        self._purge_keys(sorted(subject_ids))
+        for blind_index in blind_indexes:
+            self._verdicts.pop(blind_index, None)
 
     def erased(self, subject_ids: Iterable[str], create: bool = False) -> set[str]:
         """Subjects whose data key was destroyed (one key-service round trip for the whole batch)."""
@@ -196,6 +212,14 @@ class SqlAlchemyGraphRepository:
             pipeline.append(self._conn, outbox, changes)
             self.appended = True
 
+    def suppressed(
+        self, blind_indexes: Collection[bytes], subject_ids: Collection[str]
+    ) -> tuple[set[bytes], set[str]]:
+        return privacy_sql.suppressed(self._conn, blind_indexes, subject_ids)
+
+    def restricted(self, profile_id: str) -> bool:
+        return bool(privacy_sql.restricted_among(self._conn, {profile_id}))
+
     def profile_for(self, id_type: str, blind_index: bytes) -> str | None:
         row = reads.node_for(self._conn, lookup_types(id_type), blind_index)
         if row is None or row.blocked or row.profile_id is None:
@@ -211,8 +235,11 @@ class SqlAlchemyGraphRepository:
         return [_identity(row, values[row.id]) for row in rows if row.id in values]
 
     def explain(self, profile_id: str) -> list[ExplainedRecord]:
+        """A restricted person's identifiers are left out of other people's explanations."""
         touching = [profile_id, *reads.absorbed_by(self._conn, profile_id)]
-        return self._explained(reads.records_touching(self._conn, touching))
+        return self._explained(
+            reads.records_touching(self._conn, touching), hide_restricted=profile_id
+        )
 
     def explained_record(self, sequence: int) -> ExplainedRecord | None:
         record = reads.record_at(self._conn, sequence)
@@ -254,10 +281,16 @@ class SqlAlchemyGraphRepository:
         sql.insert_records(self._conn, numbered)
         return sequences
 
-    def _explained(self, numbered: list[tuple[int, Record]]) -> list[ExplainedRecord]:
+    def _explained(
+        self, numbered: list[tuple[int, Record]], hide_restricted: str | None = None
+    ) -> list[ExplainedRecord]:
         rows = reads.sealed_nodes_by_id(
             self._conn, {n for _, record in numbered for n in record.node_ids}
         )
+        if hide_restricted is not None:
+            others = {row.profile_id for row in rows} - {hide_restricted, None}
+            hidden = privacy_sql.restricted_among(self._conn, others)
+            rows = [row for row in rows if row.profile_id not in hidden]
         values = self._identifiers.open_rows(rows)
         by_id = {row.id: _identity(row, values[row.id]) for row in rows if row.id in values}
         return [

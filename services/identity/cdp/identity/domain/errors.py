@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdp.errors import InvalidArgument, NotFound
+from cdp.errors import FailedPrecondition, InvalidArgument, NotFound
 
 
 class ProfileNotFound(NotFound):
@@ -36,3 +36,10 @@ class SplitWouldEmptyProfile(InvalidArgument):
             "a split must leave at least one identifier on the profile",
             field="identifiers",
         )
+
+
+class SubjectRestricted(FailedPrecondition):
+    """The person asked for their data not to be processed: ordinary reads refuse, compliance does not."""
+
+    def __init__(self) -> None:
+        super().__init__("SUBJECT_RESTRICTED", "processing of this person's data is restricted")

@@ -15,12 +15,13 @@ from cdp.identity.domain.model import (
     Refusal,
     RefusalReason,
     Resolution,
+    SealedIdentifier,
     Sighting,
     profile_name,
 )
 from cdp.identity.domain.resolver import Resolver
 from cdp.identity.domain.rules import Rules
-from cdp.identity.service_layer.unit_of_work import AbstractUnitOfWork
+from cdp.identity.service_layer.unit_of_work import AbstractUnitOfWork, GraphRepository
 
 log = logging.getLogger("cdp.identity")
 ERASED_RULE = "subject erased"
@@ -32,19 +33,26 @@ class EventsResolved:
     duplicates: int  # already processed (re-delivery) or repeated within the batch
     erased: int  # dropped: an identifier's or the event's data key was destroyed
     unresolvable: int  # dropped: nothing but blocked values
+    suppressed: int = 0  # dropped: an identifier or the subject of the event was fenced
 
 
 def resolve_events(
     cmd: commands.ResolveEvents, uow: AbstractUnitOfWork, rules: Rules
 ) -> EventsResolved:
-    """Idempotent per (source, message_id); one transaction and one outbox entry for the batch."""
+    """Idempotent per (source, message_id); one transaction and one outbox entry for the batch.
+
+    Suppression is checked inside the transaction that would link the event: a fence (which takes
+    the same lock) either committed before, and the event is dropped, or commits after, and the
+    erasure that follows it removes what this batch linked.
+    """
     erased_subjects = uow.identifiers.erased({s for e in cmd.sightings for s in _subjects(e)})
     with uow.write() as repo:
         done = repo.processed({(e.source, e.message_id) for e in cmd.sightings})
         fresh = _first_sightings(cmd.sightings, done)
-        live = uow.identifiers.mark_blocked(
+        marked = uow.identifiers.mark_blocked(
             [e for e in fresh if erased_subjects.isdisjoint(_subjects(e))]
         )
+        live, fenced = _split_fenced(repo, marked)
         graph = repo.working_graph({i.blind_index for e in live for i in e.identifiers}, _now())
         resolver = Resolver(rules, graph)
         resolver.prefetch(live)
@@ -53,19 +61,32 @@ def resolve_events(
             if resolution.profile_id is not None:
                 graph.changes.append(EventResolved(resolution.profile_id, sighting.payload))
         repo.save(graph)
-        repo.mark_processed((e.source, e.message_id) for e in fresh)
+        # A fenced event leaves no trace, not even its message id: nothing of it was stored.
+        repo.mark_processed(
+            key for key in ((e.source, e.message_id) for e in fresh) if key not in fenced
+        )
         repo.append_changes(graph.changes)
     resolved = sum(isinstance(change, EventResolved) for change in graph.changes)
     result = EventsResolved(
-        resolved, len(cmd.sightings) - len(fresh), len(fresh) - len(live), len(live) - resolved
+        resolved,
+        len(cmd.sightings) - len(fresh),
+        len(fresh) - len(marked),
+        len(live) - resolved,
+        len(fenced),
     )
-    if result.erased or result.unresolvable:
+    _log_drops(result)
+    return result
+
+
+def _log_drops(result: EventsResolved) -> None:
+    if result.erased or result.unresolvable or result.suppressed:
         log.info(
-            "dropped %d events of erased subjects and %d with only blocked identifiers",
+            "dropped %d events of erased subjects, %d of suppressed subjects and %d with only"
+            " blocked identifiers",
             result.erased,
+            result.suppressed,
             result.unresolvable,
         )
-    return result
 
 
 def resolve_identities(
@@ -74,6 +95,7 @@ def resolve_identities(
     """Same rules as events; only merges reach profile (these sets carry no events)."""
     sealed = uow.identifiers.seal_sets(cmd.sets)
     with uow.write() as repo:
+        sealed = _refuse_fenced(repo, sealed)
         sightings = [sighting for sighting, _ in sealed if sighting is not None]
         graph = repo.working_graph(
             {i.blind_index for s in sightings for i in s.identifiers}, _now()
@@ -123,6 +145,59 @@ def split_profile(cmd: commands.SplitProfile, uow: AbstractUnitOfWork) -> SplitD
 def _subjects(sighting: Sighting) -> list[str]:
     subjects = [i.subject_id for i in sighting.identifiers]
     return [sighting.subject_id, *subjects] if sighting.subject_id else subjects
+
+
+def _split_fenced(
+    repo: GraphRepository, sightings: list[Sighting]
+) -> tuple[list[Sighting], set[tuple[str, str]]]:
+    """Events naming a suppressed person (by a usable identifier or as subject), apart."""
+    hits = _suppressed_hits(repo, sightings)
+    if not hits:
+        return sightings, set()
+    live, fenced = [], set()
+    for sighting in sightings:
+        if hits.isdisjoint(_names(sighting)):
+            live.append(sighting)
+        else:
+            fenced.add((sighting.source, sighting.message_id))
+    return live, fenced
+
+
+def _refuse_fenced(
+    repo: GraphRepository, sealed: list[tuple[Sighting | None, list[str]]]
+) -> list[tuple[Sighting | None, list[str]]]:
+    """A set naming a suppressed person is refused whole, as if their key were gone."""
+    hits = _suppressed_hits(repo, [s for s, _ in sealed if s is not None])
+    if not hits:
+        return sealed
+    refused = []
+    for sighting, gone in sealed:
+        if sighting is not None and not hits.isdisjoint(_names(sighting)):
+            types = [i.type for i in sighting.identifiers if not hits.isdisjoint(_names_of(i))]
+            refused.append((None, types or [i.type for i in sighting.identifiers]))
+        else:
+            refused.append((sighting, gone))
+    return refused
+
+
+def _suppressed_hits(repo: GraphRepository, sightings: Sequence[Sighting]) -> set[bytes | str]:
+    names = {name for sighting in sightings for name in _names(sighting)}
+    if not names:
+        return set()
+    indexes, subjects = repo.suppressed(
+        {n for n in names if isinstance(n, bytes)}, {n for n in names if isinstance(n, str)}
+    )
+    return {*indexes, *subjects}
+
+
+def _names(sighting: Sighting) -> list[bytes | str]:
+    """What names the people of an event; blocked values never name anyone."""
+    names = [name for i in sighting.identifiers if not i.blocked for name in _names_of(i)]
+    return [sighting.subject_id, *names] if sighting.subject_id else names
+
+
+def _names_of(identifier: SealedIdentifier) -> tuple[bytes, str]:
+    return identifier.blind_index, identifier.subject_id
 
 
 def _first_sightings(sightings: Sequence[Sighting], done: set[tuple[str, str]]) -> list[Sighting]:

@@ -7,13 +7,15 @@ from collections.abc import Callable, Iterator, Sequence
 from cdp.api.identity.v1 import identity_service_pb2 as identity_pb
 from cdp.api.ingestion.v1 import sealed_event_pb2 as pb
 from cdp.db.outbox import Pending
-from cdp.ingestion.domain.model import SealedEvent
+from cdp.ingestion.domain.model import EventType, SealedEvent, SealedIdentifier
+from cdp.ingestion.domain.suppression import SuppressionList
 
 # Well under the peers' 4 MiB receive limit; a single event is at most 1 MiB of JSON plus seals.
 MAX_CALL_BYTES = 3 * 1024 * 1024
 _NANOS = 1_000_000_000
 
 Resolve = Callable[[identity_pb.ResolveEventsRequest], None]
+Screen = Callable[[Sequence[Pending]], list[Pending]]
 
 
 def encode_batch(events: Sequence[SealedEvent]) -> bytes:
@@ -46,15 +48,74 @@ def decode_batch(payload: bytes) -> pb.SealedEventBatch:
     return pb.SealedEventBatch.FromString(payload)
 
 
+def encode_wire_events(events: Sequence[pb.SealedEvent]) -> bytes:
+    """A batch of already-decoded events (what is left of a batch after some were cut out)."""
+    batch = pb.SealedEventBatch()
+    batch.events.extend(events)
+    return batch.SerializeToString()
+
+
+def event_from_wire(event: pb.SealedEvent) -> SealedEvent:
+    return SealedEvent(
+        event.message_id,
+        event.source,
+        EventType(event.type),
+        event.event_name,
+        event.timestamp.seconds * _NANOS + event.timestamp.nanos,
+        event.receive_time.seconds * _NANOS + event.receive_time.nanos,
+        [
+            SealedIdentifier(i.type, i.blind_index, i.sealed_value, i.subject_id)
+            for i in event.identifiers
+        ],
+        event.subject_id,
+        event.public_json,
+        event.sealed_pii,
+    )
+
+
+class SuppressedEventFilter:
+    """Cuts fenced subjects' events out of entries logged before their fence, at delivery time.
+
+    Entries logged after a fence cannot hold them (suppression is checked in the storing
+    transaction), so only entries up to the suppression horizon are decoded; erasure later
+    removes the same events from the log itself.
+    """
+
+    def __init__(self, suppression: SuppressionList, refresh: Callable[[], None]) -> None:
+        self._suppression = suppression
+        self._refresh = refresh
+
+    def __call__(self, pending: Sequence[Pending]) -> list[Pending]:
+        self._refresh()  # another replica may have fenced since this process last looked
+        horizon = self._suppression.horizon
+        screened = []
+        for entry in pending:
+            if entry.seq > horizon:
+                screened.append(entry)
+                continue
+            events = decode_batch(entry.payload).events
+            kept = [e for e in events if not self._suppression.blocks(e.subject_id, e.identifiers)]
+            if len(kept) == len(events):
+                screened.append(entry)
+            elif kept:
+                screened.append(Pending(entry.seq, encode_wire_events(kept)))
+        return screened
+
+
 class IdentityDelivery:
     """The relay's deliver(): every event of the pending entries, in order, in calls of bounded size."""
 
-    def __init__(self, resolve: Resolve, max_bytes: int = MAX_CALL_BYTES) -> None:
+    def __init__(
+        self, resolve: Resolve, max_bytes: int = MAX_CALL_BYTES, screen: Screen | None = None
+    ) -> None:
         self._resolve = resolve
         self._max_bytes = max_bytes
+        self._screen = screen
 
     def __call__(self, pending: Sequence[Pending]) -> None:
-        for request in self.requests(pending):
+        # Entries screened down to nothing send nothing; the relay still moves its cursor past them.
+        screened = self._screen(pending) if self._screen is not None else pending
+        for request in self.requests(screened):
             self._resolve(request)
 
     def requests(self, pending: Sequence[Pending]) -> Iterator[identity_pb.ResolveEventsRequest]:

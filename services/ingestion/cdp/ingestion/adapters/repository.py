@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
@@ -13,10 +16,14 @@ from cdp.errors import Unavailable
 from cdp.ingestion.adapters import pipeline
 from cdp.ingestion.adapters.orm import event_log, message_ids
 from cdp.ingestion.domain.model import Identifier, PreparedEvent, SealedEvent, SealedIdentifier
+from cdp.ingestion.domain.subjects import Subject
+from cdp.ingestion.domain.suppression import SuppressionList
 from cdp.pii import Aad, BlindIndexer, Vault
+from cdp.pii.documents import merge
 from cdp.pii.vault import SubjectErased, SubjectKey, Unreadable
 
 _ERASED = object()
+_NANOS = 1_000_000_000
 
 
 class DataKeyMissing(Unavailable):
@@ -29,9 +36,12 @@ class DataKeyMissing(Unavailable):
 class VaultSealer:
     """Blind-indexes and seals a batch: one key prefetch, one seal per distinct identifier and per event."""
 
-    def __init__(self, vault: Vault, indexer: BlindIndexer) -> None:
+    def __init__(
+        self, vault: Vault, indexer: BlindIndexer, suppression: SuppressionList | None = None
+    ) -> None:
         self._vault = vault
         self._indexer = indexer
+        self._suppression = suppression if suppression is not None else SuppressionList()
 
     def seal(
         self, source: str, events: Sequence[PreparedEvent], receive_ns: int
@@ -40,9 +50,25 @@ class VaultSealer:
         if not events:
             return []
         indexed = self._index(events)
-        keys = self._vault.prefetch({subject_id for _, subject_id in indexed.values()})
-        batch = _BatchSealer(Vault(_Prefetched(keys)), indexed, source, receive_ns)
-        return [batch.seal_event(event) for event in events]
+        blocked = self._suppressed(events, indexed)
+        subject_ids = {
+            indexed[i][1] for event in events if id(event) not in blocked for i in event.identifiers
+        }
+        batch = _BatchSealer(
+            Vault(_Prefetched(self._vault.prefetch(subject_ids))), indexed, source, receive_ns
+        )
+        return [None if id(event) in blocked else batch.seal_event(event) for event in events]
+
+    def _suppressed(
+        self, events: Sequence[PreparedEvent], indexed: dict[Identifier, tuple[bytes, str]]
+    ) -> set[int]:
+        """id()s of the events naming a suppressed subject: a first, lock-free look (the storing
+        transaction decides), so that they are neither sealed nor given keys."""
+        blocks = self._suppression.blocks_key
+        named = {i for i, (blind, subject_id) in indexed.items() if blocks(blind, subject_id)}
+        if not named:
+            return set()
+        return {id(e) for e in events if any(i in named for i in e.identifiers)}
 
     def _index(self, events: Sequence[PreparedEvent]) -> dict[Identifier, tuple[bytes, str]]:
         indexed: dict[Identifier, tuple[bytes, str]] = {}
@@ -154,3 +180,75 @@ class SqlEventLog:
     def append(self, events: Sequence[SealedEvent]) -> int:
         """Appends one log entry holding the events; returns its sequence number."""
         return append(self._conn, event_log, pipeline.encode_batch(events), len(events))
+
+
+class VaultOpener:
+    """Opens a subject's logged events for export: identifiers with their Aad, personal values
+    merged back into properties/traits/context. A value whose key was destroyed is left out."""
+
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+
+    def export(self, events: Sequence[SealedEvent], subject: Subject) -> list[dict[str, Any]]:
+        subject_ids = {e.subject_id for e in events} | {
+            i.subject_id for e in events for i in e.identifiers
+        }
+        keys = self._vault.prefetch(subject_ids, create=False)
+        vault = Vault(_Prefetched(keys))
+        return [_exported(vault, event, subject) for event in events]
+
+
+def _exported(vault: Vault, event: SealedEvent, subject: Subject) -> dict[str, Any]:
+    document = json.loads(event.public_json) if event.public_json else {}
+    merge(document, _opened_pii(vault, event))
+    identifiers = []
+    for identifier in event.identifiers:
+        if subject.names(identifier):
+            value = _opened_identifier(vault, identifier)
+            if value is not None:
+                identifiers.append({"type": identifier.type, "value": value})
+    return {
+        "message_id": event.message_id,
+        "source": event.source,
+        "type": event.type.name.lower(),
+        "event_name": event.event_name,
+        "timestamp": _rfc3339(event.timestamp_ns),
+        "receive_time": _rfc3339(event.receive_ns),
+        "identifiers": identifiers,
+        "properties": document.get("properties", {}),
+        "traits": document.get("traits", {}),
+        "context": document.get("context", {}),
+    }
+
+
+def _opened_identifier(vault: Vault, identifier: SealedIdentifier) -> str | None:
+    aad = Aad(
+        service="identity",
+        table="identifiers",
+        field=identifier.type,
+        subject_id=identifier.subject_id,
+    )
+    try:
+        return vault.open(identifier.sealed_value, aad).decode()
+    except (SubjectErased, Unreadable):
+        return None
+
+
+def _opened_pii(vault: Vault, event: SealedEvent) -> list[list[Any]]:
+    if not event.sealed_pii:
+        return []
+    aad = Aad(
+        service="suite",
+        table="events",
+        field="pii/" + event.message_id,
+        subject_id=event.subject_id,
+    )
+    try:
+        return json.loads(vault.open(event.sealed_pii, aad))
+    except (SubjectErased, Unreadable):
+        return []
+
+
+def _rfc3339(ns: int) -> str:
+    seconds, nanos = divmod(ns, _NANOS)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{nanos:09d}Z"

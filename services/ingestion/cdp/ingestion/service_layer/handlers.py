@@ -19,6 +19,7 @@ from cdp.ingestion.domain.model import (
     Status,
     Tally,
 )
+from cdp.ingestion.domain.suppression import SuppressionList
 from cdp.ingestion.domain.validation import prepare_batch
 from cdp.ingestion.service_layer.unit_of_work import AbstractUnitOfWork
 
@@ -36,6 +37,8 @@ class Dependencies:
     # A factory, not an instance: the gRPC thread pool runs batches concurrently.
     new_uow: Callable[[], AbstractUnitOfWork]
     clock: Callable[[], int] = field(default=time.time_ns)
+    # Shared with the sealer and the relay; caught up with the database in every storing transaction.
+    suppression: SuppressionList = field(default_factory=SuppressionList)
 
 
 def ingest_events(batch: Batch, deps: Dependencies) -> list[EventResult]:
@@ -45,10 +48,10 @@ def ingest_events(batch: Batch, deps: Dependencies) -> list[EventResult]:
     prepared, rejected = prepare_batch(batch.events, batch.offset, receive_ns, deps.splitter)
     sealed = deps.sealer.seal(batch.source, prepared, receive_ns)
     kept = [event for event in sealed if event is not None]
-    accepted = _store(batch.source, kept, receive_ns, deps.new_uow)
+    accepted, suppressed = _store(batch.source, kept, receive_ns, deps)
     results = {result.index: result for result in rejected}
     for event, sealed_event in zip(prepared, sealed, strict=True):
-        results[event.index] = _outcome(event, sealed_event, accepted)
+        results[event.index] = _outcome(event, sealed_event, accepted, suppressed)
     return [results[batch.offset + position] for position in range(len(batch.events))]
 
 
@@ -78,8 +81,10 @@ def _check_batch(batch: Batch) -> None:
         )
 
 
-def _outcome(event: PreparedEvent, sealed: SealedEvent | None, accepted: set[int]) -> EventResult:
-    if sealed is None:
+def _outcome(
+    event: PreparedEvent, sealed: SealedEvent | None, accepted: set[int], suppressed: set[int]
+) -> EventResult:
+    if sealed is None or id(sealed) in suppressed:
         return EventResult(
             event.index,
             event.message_id,
@@ -93,20 +98,25 @@ def _outcome(event: PreparedEvent, sealed: SealedEvent | None, accepted: set[int
 
 
 def _store(
-    source: str,
-    events: list[SealedEvent],
-    receive_ns: int,
-    new_uow: Callable[[], AbstractUnitOfWork],
-) -> set[int]:
-    """Claims the message ids and logs the new events in one transaction; returns their id()s."""
-    first: dict[str, SealedEvent] = {}
-    for event in events:
-        first.setdefault(event.message_id, event)  # a repeat inside the batch is a duplicate
-    if not first:
-        return set()
-    with new_uow() as uow:
-        new = uow.events.claim(source, list(first), receive_ns)
+    source: str, events: list[SealedEvent], receive_ns: int, deps: Dependencies
+) -> tuple[set[int], set[int]]:
+    """Checks suppression, claims the message ids and logs the new events in one transaction, so
+    a concurrent fence either sees them (and erasure removes them) or refuses them.
+
+    Returns the id()s of the accepted events and of the suppressed ones.
+    """
+    if not events:
+        return set(), set()
+    suppression = deps.suppression
+    with deps.new_uow() as uow:
+        suppression.extend(uow.subjects.suppressions_since(suppression.seq))
+        blocked = {id(e) for e in events if suppression.blocks(e.subject_id, e.identifiers)}
+        first: dict[str, SealedEvent] = {}
+        for event in events:
+            if id(event) not in blocked:
+                first.setdefault(event.message_id, event)  # a repeat inside the batch: duplicate
+        new = uow.events.claim(source, list(first), receive_ns) if first else set()
         accepted = [event for message_id, event in first.items() if message_id in new]
         if accepted:
             uow.events.append(accepted)
-    return {id(event) for event in accepted}
+    return {id(event) for event in accepted}, blocked

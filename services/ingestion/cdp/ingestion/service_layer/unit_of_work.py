@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -12,7 +13,10 @@ from sqlalchemy.exc import OperationalError
 from cdp.db import write_transaction
 from cdp.errors import Unavailable
 from cdp.ingestion.adapters.repository import SqlEventLog
+from cdp.ingestion.adapters.subject_events import Erased, SqlSubjectEvents
+from cdp.ingestion.adapters.subjects import SqlSubjects
 from cdp.ingestion.domain.model import SealedEvent
+from cdp.ingestion.domain.subjects import Subject
 
 # Serialises ingestion writers on PostgreSQL so log entries commit in sequence order: the relay
 # reads past its cursor, and an entry committed late under a lower sequence would be skipped.
@@ -32,10 +36,28 @@ class EventLog(Protocol):
     def append(self, events: Sequence[SealedEvent]) -> int: ...
 
 
+class Subjects(Protocol):
+    def suppressions_since(self, seq: int) -> list[tuple[int, bytes, int]]: ...
+
+    def suppress(self, digests: Collection[bytes]) -> int: ...
+
+    def restrict(self, digests: Collection[bytes], now_ns: int) -> int: ...
+
+    def lift(self, digests: Collection[bytes]) -> int: ...
+
+
+class SubjectEvents(Protocol):
+    def read(self, subject: Subject) -> list[SealedEvent]: ...
+
+    def erase(self, subject: Subject) -> Erased: ...
+
+
 class AbstractUnitOfWork(Protocol):
     """Commits when the block ends cleanly, rolls back when it raises."""
 
     events: EventLog
+    subjects: Subjects
+    subject_events: SubjectEvents
 
     def __enter__(self) -> AbstractUnitOfWork: ...
 
@@ -45,18 +67,31 @@ class AbstractUnitOfWork(Protocol):
 
 
 class SqlAlchemyUnitOfWork:
-    def __init__(self, engine: Engine, on_commit: Callable[[], None] | None = None) -> None:
+    """A write transaction holding the log's write lock, or (write=False) a plain read."""
+
+    def __init__(
+        self, engine: Engine, on_commit: Callable[[], None] | None = None, write: bool = True
+    ) -> None:
         self._engine = engine
         self._on_commit = on_commit
+        self._write = write
         self._transaction: AbstractContextManager[Connection] | None = None
         self.events: EventLog
+        self.subjects: Subjects
+        self.subject_events: SubjectEvents
 
     def __enter__(self) -> SqlAlchemyUnitOfWork:
-        transaction = write_transaction(self._engine, lock_key=LOG_LOCK_KEY)
+        if self._write:
+            transaction = write_transaction(self._engine, lock_key=LOG_LOCK_KEY)
+        else:
+            transaction = _read_transaction(self._engine)
         try:
-            self.events = SqlEventLog(transaction.__enter__())
+            conn = transaction.__enter__()
         except OperationalError as err:
             raise DatabaseUnavailable() from err
+        self.events = SqlEventLog(conn)
+        self.subjects = SqlSubjects(conn)
+        self.subject_events = SqlSubjectEvents(conn)
         self._transaction = transaction
         return self
 
@@ -72,3 +107,9 @@ class SqlAlchemyUnitOfWork:
             raise DatabaseUnavailable() from exc
         if exc_type is None and self._on_commit is not None:
             self._on_commit()
+
+
+@contextlib.contextmanager
+def _read_transaction(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn, conn.begin():
+        yield conn

@@ -54,6 +54,8 @@ events = Table(
     Column("anchor", LargeBinary, nullable=False),
     UniqueConstraint("message_id", "source", name="uq_profile_events_message"),
     Index("ix_profile_events_timeline", "profile_id", "event_time", "id"),
+    # Erasure finds a subject's rows on any profile; reads find restricted subjects on one.
+    Index("ix_profile_events_subject", "subject_id", "profile_id"),
 )
 
 traits = Table(
@@ -69,6 +71,7 @@ traits = Table(
     Column("message_id", String(256), nullable=False),
     Column("event_time", BigInteger, nullable=False),
     Column("receive_time", BigInteger, nullable=False),
+    Index("ix_profile_traits_subject", "subject_id"),
 )
 
 progress = Table(
@@ -76,4 +79,20 @@ progress = Table(
     metadata,
     Column("stream", String(32), primary_key=True),
     Column("last_sequence", BigInteger, nullable=False),
+)
+
+# The fence: SHA-256 digests of (kind, value) for fenced subject ids, blind indexes and profiles.
+# Only digests are kept, so after erasure no raw subject id or blind index remains in any page.
+suppressions = Table(
+    "profile_suppressions",
+    metadata,
+    Column("digest", LargeBinary, primary_key=True),
+)
+
+# Restriction of processing; kind is "subject", "blind_index" (hex) or "profile".
+restrictions = Table(
+    "profile_restrictions",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("value", String(128), primary_key=True),
 )

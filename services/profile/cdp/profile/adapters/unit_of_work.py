@@ -7,13 +7,18 @@ from typing import Self
 
 from sqlalchemy import Engine
 
-from cdp.db import write_transaction
+from cdp.db import is_sqlite, write_transaction
 from cdp.pii import Vault
 from cdp.profile.adapters.profiles import SqlAlchemyProfileRepository, SqlAlchemyProgress
 from cdp.profile.adapters.repository import (
     Sealer,
     SqlAlchemyEventRepository,
     SqlAlchemyTraitRepository,
+)
+from cdp.profile.adapters.subjects import SqlAlchemySubjectRepository
+from cdp.profile.adapters.suppressions import (
+    SqlAlchemyRestrictionRepository,
+    SqlAlchemySuppressionRepository,
 )
 from cdp.profile.service_layer.unit_of_work import AbstractUnitOfWork
 
@@ -46,6 +51,9 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.progress = SqlAlchemyProgress(conn)
         self.events = SqlAlchemyEventRepository(conn, self._sealer)
         self.traits = SqlAlchemyTraitRepository(conn, self._sealer)
+        self.suppressions = SqlAlchemySuppressionRepository(conn)
+        self.restrictions = SqlAlchemyRestrictionRepository(conn)
+        self.subjects = SqlAlchemySubjectRepository(conn, self._sealer)
         return self
 
     def __exit__(
@@ -62,3 +70,15 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
 
     def rollback(self) -> None:
         self._committed = False
+
+    def reclaim(self) -> None:
+        """SQLite: checkpoints the WAL into the database and truncates it, so the frames that
+        still held deleted rows leave the disk (secure_delete already zeroed the pages)."""
+        if not is_sqlite(self._engine):
+            return
+        # The raw connection is in autocommit mode: a checkpoint cannot run inside a transaction.
+        raw = self._engine.raw_connection()
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        finally:
+            raw.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdp.errors import InvalidArgument, NotFound
+from cdp.errors import FailedPrecondition, InvalidArgument, NotFound
 
 
 class ProfileNotFound(NotFound):
@@ -40,3 +40,17 @@ class InvalidPageToken(InvalidArgument):
             "page_token is not from a matching earlier response",
             field="page_token",
         )
+
+
+class SubjectRestricted(FailedPrecondition):
+    """The data subject restricted processing: reads answer this until the restriction is lifted."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            "SUBJECT_RESTRICTED", f"{name} belongs to a restricted data subject", name=name
+        )
+
+
+class InvalidSubject(InvalidArgument):
+    def __init__(self, reason: str, field: str, shape: str) -> None:
+        super().__init__(reason, f"{field} must be {shape}", field=field)

@@ -59,6 +59,9 @@ class IncomingEvent:
     anchor: bytes
     public_json: bytes
     sealed_pii: bytes
+    # Every identifier the event carries (blind index, its subject id): the fence checks them all.
+    blind_indexes: tuple[bytes, ...] = ()
+    identifier_subjects: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:

@@ -1,4 +1,4 @@
-"""ApplyProfileChanges: identity's events, merges and splits applied set-based, once each."""
+"""ApplyProfileChanges: identity's events, merges and splits applied set-based, once each, fenced."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from cdp.profile.domain.book import ProfileBook
 from cdp.profile.domain.commands import ApplyChanges, Change, EventChange, MergeChange, SplitChange
 from cdp.profile.domain.model import ProfileState
+from cdp.profile.domain.privacy import Suppression, named_by, unsuppressed
 from cdp.profile.domain.traits import newest, plan_traits
 from cdp.profile.service_layer.unit_of_work import AbstractUnitOfWork
 
@@ -17,20 +18,27 @@ log = logging.getLogger("cdp.profile")
 
 @dataclass
 class Applied:
-    """How many changes were new, and how many events were dropped because they cannot be read."""
+    """How many changes were new, and how many events were dropped: fenced, or unreadable."""
 
     applied: int = 0
     erased: int = 0
     unreadable: int = 0
+    suppressed: int = 0
 
 
 def apply_changes(cmd: ApplyChanges, uow: AbstractUnitOfWork) -> Applied:
-    """One transaction; changes at or below the remembered sequence were applied before."""
+    """One transaction; changes at or below the remembered sequence were applied before.
+
+    The fence is read inside this write transaction: a FenceSubject either committed before it
+    (and its subject's changes are dropped here) or waits for it (and EraseSubject removes them).
+    """
     tally = Applied()
     with uow:
         last = uow.progress.last_sequence()
         fresh = [c for c in cmd.changes if c.sequence <= 0 or c.sequence > last]
-        for run in _runs(fresh):
+        fence = uow.suppressions.matching(named_by(fresh)) if fresh else Suppression()
+        admitted, tally.suppressed = unsuppressed(fresh, fence)
+        for run in _runs(admitted):
             if isinstance(run, SplitChange):
                 _split(run, uow)
                 tally.applied += 1
@@ -40,9 +48,12 @@ def apply_changes(cmd: ApplyChanges, uow: AbstractUnitOfWork) -> Applied:
         if top > last:
             uow.progress.advance(top)
         uow.commit()
-    if tally.erased or tally.unreadable:
+    if tally.erased or tally.unreadable or tally.suppressed:
         log.info(
-            "dropped events: %d of erased subjects, %d unreadable", tally.erased, tally.unreadable
+            "dropped events: %d fenced, %d of erased subjects, %d unreadable",
+            tally.suppressed,
+            tally.erased,
+            tally.unreadable,
         )
     return tally
 
@@ -105,16 +116,19 @@ def _split(change: SplitChange, uow: AbstractUnitOfWork) -> None:
     if source == target:
         return
     uow.events.move_anchored(source, target, change.moved_blind_indexes)
-    summaries = uow.events.summaries([source, target])
-    for profile_id in (source, target):
+    recompute(book, [source, target], uow)
+    uow.profiles.save(book.touched())
+
+
+def recompute(book: ProfileBook, profile_ids: Sequence[str], uow: AbstractUnitOfWork) -> None:
+    """Summaries and traits rebuilt from the events the profiles hold now (split, erasure)."""
+    summaries = uow.events.summaries(profile_ids)
+    for profile_id in profile_ids:
         summary, state = (
             summaries.get(profile_id) or ProfileState(profile_id),
             book.state(profile_id),
         )
         state.event_count, state.groups = summary.event_count, summary.groups
         state.first_seen, state.last_seen = summary.first_seen, summary.last_seen
-    values = uow.events.identify_traits([source, target])
-    uow.traits.replace(
-        {p: newest(v for owner, v in values if owner == p) for p in (source, target)}
-    )
-    uow.profiles.save(book.touched())
+    values = uow.events.identify_traits(profile_ids)
+    uow.traits.replace({p: newest(v for owner, v in values if owner == p) for p in profile_ids})

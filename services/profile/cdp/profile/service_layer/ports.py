@@ -16,6 +16,7 @@ from cdp.profile.domain.model import (
     TraitValue,
 )
 from cdp.profile.domain.paging import Cursor
+from cdp.profile.domain.privacy import Erasure, Subject, SubjectData, Suppression
 from cdp.profile.domain.traits import TraitPlan
 
 
@@ -94,3 +95,41 @@ class Progress(Protocol):
     def last_sequence(self) -> int: ...
 
     def advance(self, sequence: int) -> None: ...
+
+
+class SuppressionRepository(Protocol):
+    """The fence: what may never be applied again."""
+
+    def add(self, subject: Subject) -> int:
+        """Fences every value the subject names; how many entries were new."""
+        ...
+
+    def matching(self, named: Subject) -> Suppression:
+        """Which of these values are fenced."""
+        ...
+
+
+class RestrictionRepository(Protocol):
+    def set(self, subject: Subject, restricted: bool) -> int:
+        """Records or lifts the restriction of every value; how many records changed."""
+        ...
+
+    def forget(self, subject: Subject, profile_ids: Iterable[str]) -> None:
+        """Deletes the restriction records that name the subject (erasure)."""
+        ...
+
+    def blocking(self, requested: Sequence[str], states: Mapping[str, ProfileState]) -> str | None:
+        """The first requested id whose profile belongs to a restricted subject, if any."""
+        ...
+
+
+class SubjectRepository(Protocol):
+    def profile_ids(self, named: Iterable[str]) -> list[str]:
+        """The named profiles plus every profile that forwards to one of them."""
+        ...
+
+    def erase(self, profile_ids: Sequence[str], subject_ids: Sequence[str]) -> Erasure:
+        """Deletes the profiles, their rows, and every row sealed under the subject ids."""
+        ...
+
+    def export(self, profile_ids: Sequence[str], subject_ids: Sequence[str]) -> SubjectData: ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from cdp.errors import InvalidArgument, field_required
 from cdp.pii import InvalidIdentifier, normalize
@@ -14,8 +14,8 @@ from cdp.profile.domain.commands import (
     ListProfileEvents,
     profile_name,
 )
-from cdp.profile.domain.errors import ProfileNotFound
-from cdp.profile.domain.model import ProfileView, TimelineEvent
+from cdp.profile.domain.errors import ProfileNotFound, SubjectRestricted
+from cdp.profile.domain.model import ProfileState, ProfileView, TimelineEvent
 from cdp.profile.service_layer.ports import IdentityDirectory
 from cdp.profile.service_layer.unit_of_work import AbstractUnitOfWork
 
@@ -46,6 +46,7 @@ def list_profile_events(
         state = uow.profiles.current([query.profile_id]).get(query.profile_id)
         if state is None:
             raise ProfileNotFound(profile_name(query.profile_id))
+        _unrestricted([query.profile_id], {query.profile_id: state}, uow)
         events, cursor = uow.events.page(state.id, query, after)
     return events, paging.encode(cursor, query) if cursor else ""
 
@@ -63,6 +64,7 @@ def _read(
         missing = next((p for p in profile_ids if p not in states), None)
         if missing is not None:
             raise ProfileNotFound(profile_name(missing))
+        _unrestricted(profile_ids, states, uow)
         live = sorted({state.id for state in states.values()})
         traits = uow.traits.for_profiles(live) if _wants(fields, "traits") else {}
     identities = pending() if pending is not None else {}
@@ -70,6 +72,15 @@ def _read(
         ProfileView(states[p], traits.get(states[p].id, []), identities.get(p, []), fields)
         for p in profile_ids
     ]
+
+
+def _unrestricted(
+    requested: Sequence[str], states: Mapping[str, ProfileState], uow: AbstractUnitOfWork
+) -> None:
+    """Reads of a restricted subject's profile answer SUBJECT_RESTRICTED (storage goes on)."""
+    blocked = uow.restrictions.blocking(requested, states)
+    if blocked is not None:
+        raise SubjectRestricted(profile_name(blocked))
 
 
 def _wants(fields: frozenset[str], name: str) -> bool:

@@ -9,6 +9,9 @@ from cdp.profile.service_layer.ports import (
     EventRepository,
     ProfileRepository,
     Progress,
+    RestrictionRepository,
+    SubjectRepository,
+    SuppressionRepository,
     TraitRepository,
 )
 
@@ -20,6 +23,9 @@ class AbstractUnitOfWork(abc.ABC):
     events: EventRepository
     traits: TraitRepository
     progress: Progress
+    suppressions: SuppressionRepository
+    restrictions: RestrictionRepository
+    subjects: SubjectRepository
 
     def __enter__(self) -> Self:
         return self
@@ -32,3 +38,7 @@ class AbstractUnitOfWork(abc.ABC):
 
     @abc.abstractmethod
     def rollback(self) -> None: ...
+
+    @abc.abstractmethod
+    def reclaim(self) -> None:
+        """After a committed erasure: pushes freed pages out of any write-ahead log (if one)."""

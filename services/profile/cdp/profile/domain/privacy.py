@@ -1,0 +1,269 @@
+"""Data-subject requests in the profile's terms: whom they name, what the fence drops, what is exported."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cdp.errors import field_required, too_many
+from cdp.profile.domain.commands import (
+    Change,
+    EventChange,
+    MergeChange,
+    profile_id,
+    profile_name,
+)
+from cdp.profile.domain.errors import InvalidSubject
+from cdp.profile.domain.model import EventType, IncomingEvent, ProfileState, TraitValue
+
+SUBJECT_ID = re.compile(r"^sub_[a-z2-7]{24}$")
+BLIND_INDEX_BYTES = 32
+MAX_PER_KIND = 1000
+_REQUEST_NAME = re.compile(r"^dataSubjectRequests/[A-Za-z0-9_-]{1,64}$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Everything that names one data subject: subject ids, blind indexes, profile ids."""
+
+    subject_ids: tuple[str, ...] = ()
+    blind_indexes: tuple[bytes, ...] = ()
+    profile_ids: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(
+        cls, subject_ids: Sequence[str], blind_indexes: Sequence[bytes], profiles: Sequence[str]
+    ) -> Subject:
+        """Validates each part; INVALID_ARGUMENT names the offending field, never the value."""
+        parts = (
+            ("subject.subject_ids", subject_ids),
+            ("subject.blind_indexes", blind_indexes),
+            ("subject.profiles", profiles),
+        )
+        for name, items in parts:
+            if len(items) > MAX_PER_KIND:
+                raise too_many(name, MAX_PER_KIND)
+        if not (subject_ids or blind_indexes or profiles):
+            raise field_required("subject")
+        return cls(
+            tuple(dict.fromkeys(_subject_id(s, i) for i, s in enumerate(subject_ids))),
+            tuple(dict.fromkeys(_blind_index(b, i) for i, b in enumerate(blind_indexes))),
+            tuple(
+                dict.fromkeys(
+                    profile_id(name, f"subject.profiles[{i}]") for i, name in enumerate(profiles)
+                )
+            ),
+        )
+
+
+def _subject_id(value: str, index: int) -> str:
+    if not SUBJECT_ID.match(value):
+        raise InvalidSubject(
+            "INVALID_SUBJECT_ID", f"subject.subject_ids[{index}]", "sub_ and 24 base32 characters"
+        )
+    return value
+
+
+def _blind_index(value: bytes, index: int) -> bytes:
+    if len(value) != BLIND_INDEX_BYTES:
+        raise InvalidSubject(
+            "INVALID_BLIND_INDEX", f"subject.blind_indexes[{index}]", "exactly 32 bytes"
+        )
+    return value
+
+
+def request_label(request: str) -> str:
+    """The request name for log lines; anything not shaped like one is not repeated."""
+    return request if _REQUEST_NAME.match(request) else "(unnamed request)"
+
+
+@dataclass(frozen=True)
+class SubjectRequest:
+    """FenceSubject, EraseSubject and ExportSubject: the request name (for logs) and whom."""
+
+    request: str
+    subject: Subject
+
+
+@dataclass(frozen=True)
+class RestrictSubject:
+    request: str
+    subject: Subject
+    restricted: bool
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Which of the values one batch names are fenced."""
+
+    subject_ids: frozenset[str] = frozenset()
+    blind_indexes: frozenset[bytes] = frozenset()
+    profile_ids: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.subject_ids or self.blind_indexes or self.profile_ids)
+
+    def covers(self, event: IncomingEvent, profile_id: str) -> bool:
+        return (
+            profile_id in self.profile_ids
+            or event.subject_id in self.subject_ids
+            or not self.subject_ids.isdisjoint(event.identifier_subjects)
+            or not self.blind_indexes.isdisjoint(event.blind_indexes)
+        )
+
+
+def named_by(changes: Iterable[Change]) -> Subject:
+    """Every subject id, blind index and profile a batch of changes names (what the fence checks)."""
+    subjects: set[str] = set()
+    blind: set[bytes] = set()
+    profiles: set[str] = set()
+    for change in changes:
+        profiles.add(change.profile_id)
+        if isinstance(change, EventChange):
+            event = change.event
+            subjects.add(event.subject_id)
+            subjects.update(event.identifier_subjects)
+            blind.update(event.blind_indexes)
+        elif isinstance(change, MergeChange):
+            profiles.update(change.absorbed)
+        else:
+            profiles.add(change.new_profile_id)
+    subjects.discard("")
+    return Subject(tuple(subjects), tuple(blind), tuple(profiles))
+
+
+def unsuppressed(changes: Sequence[Change], fence: Suppression) -> tuple[list[Change], int]:
+    """The changes the fence lets through, and how many events it dropped.
+
+    A merge loses its fenced names (and is dropped when its survivor is fenced); a split that
+    names a fenced profile is dropped: either would bring an erased profile back.
+    """
+    if not fence:
+        return list(changes), 0
+    kept: list[Change] = []
+    dropped = 0
+    for change in changes:
+        admitted = _admitted(change, fence)
+        if admitted is not None:
+            kept.append(admitted)
+        elif isinstance(change, EventChange):
+            dropped += 1
+    return kept, dropped
+
+
+def _admitted(change: Change, fence: Suppression) -> Change | None:
+    if isinstance(change, EventChange):
+        return None if fence.covers(change.event, change.profile_id) else change
+    if isinstance(change, MergeChange):
+        return _unfenced_merge(change, fence.profile_ids)
+    if {change.profile_id, change.new_profile_id} & fence.profile_ids:
+        return None
+    return change
+
+
+def _unfenced_merge(change: MergeChange, fenced: frozenset[str]) -> MergeChange | None:
+    if change.profile_id in fenced:
+        return None
+    absorbed = tuple(name for name in change.absorbed if name not in fenced)
+    if not absorbed:
+        return None
+    return MergeChange(change.sequence, change.profile_id, absorbed)
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """Rows erased, and the other profiles that lost rows or bookkeeping (to be recomputed)."""
+
+    profiles: int = 0
+    traits: int = 0
+    events: int = 0
+    touched: tuple[str, ...] = ()
+
+    def counts(self) -> dict[str, int]:
+        return {"profiles": self.profiles, "traits": self.traits, "events": self.events}
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedEvent:
+    """One stored event with its document rebuilt exactly as sent."""
+
+    profile_id: str
+    message_id: str
+    type: EventType
+    event_name: str
+    source: str
+    timestamp: int
+    receive_time: int
+    document: dict[str, Any]
+
+
+@dataclass
+class SubjectData:
+    """Everything the profile service holds on a subject, opened."""
+
+    profiles: list[ProfileState] = field(default_factory=list)
+    traits: list[tuple[str, TraitValue]] = field(default_factory=list)
+    events: list[ExportedEvent] = field(default_factory=list)
+
+
+def export_document(data: SubjectData) -> dict[str, Any]:
+    """The profile service's share of an access/portability export (lists empty when none)."""
+    return {
+        "service": "profile",
+        "profiles": [_profile(state) for state in data.profiles],
+        "traits": [_trait(owner, value) for owner, value in data.traits],
+        "events": [_event(event) for event in data.events],
+    }
+
+
+def _profile(state: ProfileState) -> dict[str, Any]:
+    return {
+        "name": profile_name(state.id),
+        "merged_into": profile_name(state.merged_into) if state.merged_into else None,
+        "merged_profiles": [profile_name(p) for p in state.merged_profiles],
+        "event_count": state.event_count,
+        "first_seen_time": _time(state.first_seen),
+        "last_seen_time": _time(state.last_seen),
+        "groups": list(state.groups),
+    }
+
+
+def _trait(owner: str, value: TraitValue) -> dict[str, Any]:
+    provenance = value.provenance
+    return {
+        "profile": profile_name(owner),
+        "key": value.key,
+        "value": value.value,
+        "personal": value.personal,
+        "provenance": {
+            "source": provenance.source,
+            "message_id": provenance.message_id,
+            "event_time": _time(provenance.event_time),
+            "receive_time": _time(provenance.receive_time),
+        },
+    }
+
+
+def _event(event: ExportedEvent) -> dict[str, Any]:
+    return {
+        **event.document,  # properties, traits, context, integrations, category, group_id
+        "profile": profile_name(event.profile_id),
+        "message_id": event.message_id,
+        "type": event.type.name.lower(),
+        "event": event.event_name,
+        "source": event.source,
+        "timestamp": _time(event.timestamp),
+        "receive_time": _time(event.receive_time),
+    }
+
+
+def _time(micros: int | None) -> str | None:
+    """RFC 3339 in UTC with microseconds."""
+    if micros is None:
+        return None
+    moment = _EPOCH + timedelta(microseconds=micros)  # exact, unlike a float of seconds
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
