@@ -1,10 +1,10 @@
-"""The `cdp` command: `cdp up`, `cdp events send`, `cdp profiles get`."""
+"""The `cdp` command: up, events, profiles, consent, privacy, audit."""
 
 from __future__ import annotations
 
 import typer
 
-from cdp.cli import events, privacy, profiles, up
+from cdp.cli import audit, consent, events, privacy, profiles, up
 
 app = typer.Typer(help="The CDP suite's command line.", no_args_is_help=True, add_completion=False)
 app.command(name="up", help="Start the whole suite on 127.0.0.1 (SQLite under the data dir).")(
@@ -20,7 +20,9 @@ profiles_app.command(
     name="get", help="Show a profile: traits with provenance, identities, timeline."
 )(profiles.get)
 app.add_typer(profiles_app, name="profiles")
+app.add_typer(consent.app, name="consent")
 app.add_typer(privacy.app, name="privacy")
+app.add_typer(audit.app, name="audit")
 
 
 if __name__ == "__main__":

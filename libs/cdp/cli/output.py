@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from typing import TypeVar
 
 import grpc
+import typer
 from google.protobuf import json_format
 from rich.console import Console
 
+from cdp.cli.connection import SuiteNotRunning
 from cdp.grpcx.status import error_info
+
+T = TypeVar("T")
 
 # Documented exit codes (README): scripts branch on them.
 OK, FAILED, USAGE, NOT_FOUND, UNAVAILABLE, DENIED, INVALID = 0, 1, 2, 3, 4, 5, 6
@@ -46,3 +52,20 @@ def rpc_failure(err: grpc.RpcError) -> int:
     else:
         err_console.print(f"[red]error:[/] {err.code().name}{reason}: {err.details()}{field}")
     return _CODES.get(err.code(), FAILED)
+
+
+def guarded(action: Callable[[], T]) -> T:
+    """Runs calls to the suite; a failure becomes one stderr line and its documented exit code."""
+    try:
+        return action()
+    except SuiteNotRunning as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(UNAVAILABLE) from exc
+    except grpc.RpcError as err:
+        raise typer.Exit(rpc_failure(err)) from err
+
+
+def usage_error(message: str) -> typer.Exit:
+    """A mistake on the command line: one stderr line (naming options, never values), exit 2."""
+    err_console.print(f"[red]error:[/] {message}")
+    return typer.Exit(USAGE)

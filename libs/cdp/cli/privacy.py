@@ -7,6 +7,7 @@ import json
 import sys
 import time
 import uuid
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -108,7 +109,8 @@ def _submit(
 def _wait(name: str, data_dir: Path, quiet: bool, timeout: float = 600.0) -> pb.DataSubjectRequest:
     deadline = time.monotonic() + timeout
     stub = _stub(data_dir)
-    with Live(console=console, transient=False, disable=quiet) as live:
+    # rich's Live has no "disable": with --json, progress goes nowhere instead.
+    with nullcontext(_NoProgress()) if quiet else Live(console=console) as live:
         while True:
             request = _run(
                 lambda: (
@@ -121,6 +123,11 @@ def _wait(name: str, data_dir: Path, quiet: bool, timeout: float = 600.0) -> pb.
             if pb.RequestState.Name(request.state) in FINAL or time.monotonic() > deadline:
                 return request
             time.sleep(0.2)
+
+
+class _NoProgress:
+    def update(self, _renderable: object) -> None:
+        return None
 
 
 def _progress(request: pb.DataSubjectRequest) -> Table:

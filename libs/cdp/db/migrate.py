@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from cdp.db.engine import truncate_wal
+
 
 def upgrade(engine: Engine, script_location: Path, version_table: str = "alembic_version") -> None:
     config = Config()
@@ -15,3 +17,5 @@ def upgrade(engine: Engine, script_location: Path, version_table: str = "alembic
     config.attributes["connection_engine"] = engine
     config.attributes["version_table"] = version_table
     command.upgrade(config, "head")
+    # Start-up is also when a crash between an erasure's commit and its WAL truncation is mended.
+    truncate_wal(engine)

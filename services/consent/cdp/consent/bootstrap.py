@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,7 @@ from cdp.consent.domain.keys import KeyState
 from cdp.consent.domain.requests import DataSubjectRequest
 from cdp.consent.domain.suppression import Suppressor
 from cdp.consent.service_layer import handlers
+from cdp.consent.service_layer.audit import checkpoint_audit_chain
 from cdp.consent.service_layer.dsr_worker import DsrWorker, Finishing, export_document
 from cdp.consent.service_layer.objection import withdraw_marketing
 from cdp.consent.service_layer.privacy import PrivacyDeps
@@ -108,11 +111,22 @@ class App:
     def start(self) -> None:
         if self.worker is not None:
             self.worker.start()
+        stop = self.extras["stop_checkpoints"] = threading.Event()
+        minutes = self.extras.get("checkpoint_minutes", 5.0)
+        threading.Thread(target=self._checkpoints, args=(stop, minutes * 60), daemon=True).start()
 
     def stop(self) -> None:
         if self.worker is not None:
             self.worker.stop()
+        if "stop_checkpoints" in self.extras:
+            self.extras["stop_checkpoints"].set()
+        checkpoint_audit_chain(self.engine, self.audit)  # a truncated tail stays detectable
         self.engine.dispose()
+
+    def _checkpoints(self, stop: threading.Event, every: float) -> None:
+        """Signs the chain's head every M minutes as well as every N entries (R22)."""
+        while not stop.wait(every):
+            checkpoint_audit_chain(self.engine, self.audit)
 
 
 def key_provider(settings: Settings) -> KeyProvider:
@@ -141,7 +155,9 @@ def bootstrap(settings: Settings, participants: dict | None = None, resolver=Non
         receipt_key=load_or_create_signing_key(settings.receipt_signing_key),
         controller=settings.controller,
     )
-    app.vault = Vault(LocalKeySource(store))
+    app.keys = dataclasses.replace(store, audit=app.record_audit)
+    app.vault = Vault(LocalKeySource(app.keys))
+    app.extras["checkpoint_minutes"] = settings.audit_checkpoint_minutes
     _wire_privacy(app, settings, suppressor, participants, resolver)
     return app
 

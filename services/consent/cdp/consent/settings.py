@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdp.config import data_dir, get_int
+from cdp.config import data_dir, get_float, get_int
 from cdp.consent.domain.deadlines import DEFAULT_HOLIDAYS
 from cdp.grpcx.runtime import CommonSettings
 
@@ -21,6 +21,7 @@ class Settings:
     tombstone_log: Path  # beside the key store, never inside its database
     holidays_file: Path
     audit_checkpoint_every: int
+    audit_checkpoint_minutes: float
     controller: str
 
     @classmethod
@@ -38,5 +39,6 @@ class Settings:
             tombstone_log=Path(env.get("CDP_TOMBSTONE_LOG", root / "keys" / "tombstones.log")),
             holidays_file=Path(env.get("CDP_HOLIDAYS_FILE", DEFAULT_HOLIDAYS)),
             audit_checkpoint_every=get_int(env, "CDP_AUDIT_CHECKPOINT_EVERY", 100),
+            audit_checkpoint_minutes=get_float(env, "CDP_AUDIT_CHECKPOINT_MINUTES", 5.0),
             controller=env.get("CDP_CONTROLLER", "the controller running this CDP suite"),
         )

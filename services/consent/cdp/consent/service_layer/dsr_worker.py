@@ -15,6 +15,7 @@ from cdp.consent.adapters.privacy_repository import SqlRequestRepository
 from cdp.consent.domain import receipts
 from cdp.consent.domain.requests import DataSubjectRequest, RequestType, State, Task, TaskState
 from cdp.consent.service_layer.privacy import PrivacyDeps
+from cdp.config.faults import crash_point
 from cdp.db import truncate_wal, write_transaction
 from cdp.pii import Aad, Vault
 
@@ -72,7 +73,9 @@ def _perform(
     kind, subject = request.type, request.subject
     if kind is RequestType.ERASURE:
         participant.fence(request.name, subject)
-        return participant.erase(request.name, subject)
+        counts = participant.erase(request.name, subject)
+        crash_point("after_erase")
+        return counts
     if kind in (RequestType.RESTRICTION, RequestType.RESTRICTION_LIFT):
         return participant.restrict(request.name, subject, kind is RequestType.RESTRICTION)
     if kind is RequestType.OBJECTION:
@@ -91,17 +94,23 @@ def _finish(request: DataSubjectRequest, deps: PrivacyDeps, finishing: Finishing
         _verify_erased(request, deps)
         if not all(task.state is TaskState.DONE for task in request.tasks):
             return
+        crash_point("after_verify")
     if request.type in (RequestType.ACCESS, RequestType.PORTABILITY):
         _assemble_export(request, deps, finishing)
     request.aggregate(deps.clock())
     payload = receipts.canonical(_receipt_document(request))
     signature = receipts.sign(payload, finishing.signing_key)
+    # Receipt, scrubbing and the final state commit together: a crash leaves all or nothing.
     with write_transaction(deps.engine) as conn:
-        SqlRequestRepository(conn).add_receipt(request.request_id, payload, signature)
+        repository = SqlRequestRepository(conn)
+        if repository.receipt(request.request_id) is None:
+            repository.add_receipt(request.request_id, payload, signature)
         if request.type is RequestType.ERASURE:
             request.subject.blind_indexes, request.subject.profiles = [], []
             request.subject.subject_ids = [receipts.subject_digest(request.subject.subject_ids)]
+        repository.save(request)
         deps.audit(conn, "dsr.completed", [], {"request": request.name, "type": request.type.value})
+    crash_point("after_receipt")
 
 
 def _verify_erased(request: DataSubjectRequest, deps: PrivacyDeps) -> None:

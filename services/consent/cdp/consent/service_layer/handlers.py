@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine
@@ -24,6 +25,8 @@ class KeyStore:
     provider: KeyProvider
     suppressor: Suppressor
     tombstones: TombstoneLog
+    # Appends one audit entry in the caller's transaction: (conn, action, subject_ids, details).
+    audit: Callable[[Connection, str, list[str], dict], None] | None = None
 
     def repository(self, conn: Connection) -> SqlKeyRepository:
         return SqlKeyRepository(conn, self.provider, self.suppressor)
@@ -48,6 +51,8 @@ def destroy_data_keys(store: KeyStore, subject_ids: list[str], request_id: str) 
     check_subject_ids(subject_ids)
     with write_transaction(store.engine, KEY_LOCK) as conn:
         destroyed = destroy_in(conn, store, subject_ids, request_id)
+        if store.audit is not None:
+            store.audit(conn, "key.destroyed", subject_ids, {"destroyed": destroyed})
     log.info("destroyed %d data keys", destroyed)
     return destroyed
 
@@ -73,5 +78,7 @@ def rotate_kek(store: KeyStore) -> tuple[int, int]:
     version = rotate() if rotate is not None else store.provider.current_version()
     with write_transaction(store.engine, KEY_LOCK) as conn:
         count = store.repository(conn).rewrap_all()
+        if store.audit is not None:
+            store.audit(conn, "key.kek_rotated", [], {"kek_version": version, "rewrapped": count})
     log.info("rewrapped %d data keys under KEK version %d", count, version)
     return version, count

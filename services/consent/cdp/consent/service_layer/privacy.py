@@ -31,6 +31,7 @@ from cdp.consent.domain.requests import (
 )
 from cdp.consent.domain.suppression import Suppressor
 from cdp.consent.service_layer.handlers import KEY_LOCK
+from cdp.config.faults import crash_point
 from cdp.db import write_transaction
 from cdp.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from cdp.pii import BlindIndexer, InvalidIdentifier, normalize
@@ -84,7 +85,7 @@ def create_request(cmd: CreateRequest, deps: PrivacyDeps) -> DataSubjectRequest:
     request_id = check_request_id(cmd.request_id)
     existing = get_request(request_id, deps.engine, missing_ok=True)
     if existing is not None:
-        return _same_or_conflict(existing, cmd)
+        return _repeated(existing, cmd, deps)
     check_identities(len(cmd.identities))
     own = _own_subject(cmd.identities, deps.indexer)
     subject = _union(deps.resolver.resolve(cmd.identities), own)
@@ -95,16 +96,15 @@ def create_request(cmd: CreateRequest, deps: PrivacyDeps) -> DataSubjectRequest:
         if repository.get(request_id) is not None:  # a concurrent twin won the race
             return _same_or_conflict(repository.get(request_id), cmd)
         repository.add(request)
+        details = {"request": request.name, "jurisdiction": request.jurisdiction}
         if request.type is RequestType.ERASURE:
-            _suppress(conn, request, deps)
-        deps.audit(
-            conn,
-            f"dsr.created.{request.type.value.lower()}",
-            subject.subject_ids,
-            {"request": request.name, "jurisdiction": request.jurisdiction},
-        )
+            details |= _suppress(conn, request, deps)
+        # Exactly one entry for the privileged action, the key destruction included (T27).
+        deps.audit(conn, f"dsr.created.{request.type.value.lower()}", subject.subject_ids, details)
+    crash_point("after_record")
     if request.type is RequestType.ERASURE:
         _fence_everywhere(request, deps)
+        crash_point("after_fence")
     deps.wake_worker()
     return request
 
@@ -166,16 +166,24 @@ def _new_request(
     )
 
 
-def _suppress(conn, request: DataSubjectRequest, deps: PrivacyDeps) -> None:
+def _suppress(conn, request: DataSubjectRequest, deps: PrivacyDeps) -> dict[str, int]:
     """Suppression entries and key tombstones, in the request's own transaction."""
     subject = request.subject
     entries = [deps.suppressor.entry(b) for b in subject.blind_indexes]
     entries += [deps.suppressor.entry(s) for s in subject.subject_ids]
     added = suppression_entries(conn).add(entries, request.request_id, request.receive_time)
-    deps.destroy_keys(conn, subject.subject_ids, request.request_id)
-    deps.audit(
-        conn, "key.destroyed", subject.subject_ids, {"request": request.name, "suppressed": added}
-    )
+    destroyed = deps.destroy_keys(conn, subject.subject_ids, request.request_id)
+    return {"suppressed": added, "keys_destroyed": destroyed or 0}
+
+
+def _repeated(
+    existing: DataSubjectRequest, cmd: CreateRequest, deps: PrivacyDeps
+) -> DataSubjectRequest:
+    """A repeat answers the first request and leaves one "duplicate" entry, nothing more (T13)."""
+    request = _same_or_conflict(existing, cmd)
+    with write_transaction(deps.engine) as conn:
+        deps.audit(conn, "dsr.duplicate", [], {"request": request.name})
+    return request
 
 
 def _fence_everywhere(request: DataSubjectRequest, deps: PrivacyDeps) -> None:
