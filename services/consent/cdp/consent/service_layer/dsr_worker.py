@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from cdp.config.faults import crash_point
 from cdp.consent.adapters.privacy_repository import SqlRequestRepository
 from cdp.consent.domain import receipts
 from cdp.consent.domain.requests import DataSubjectRequest, RequestType, State, Task, TaskState
 from cdp.consent.service_layer.privacy import PrivacyDeps
-from cdp.config.faults import crash_point
 from cdp.db import truncate_wal, write_transaction
 from cdp.pii import Aad, Vault
 

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
+from cdp.config.faults import crash_point
 from cdp.consent.adapters.privacy_repository import SqlRequestRepository, suppression_entries
 from cdp.consent.domain import deadlines
 from cdp.consent.domain.requests import (
@@ -31,7 +32,6 @@ from cdp.consent.domain.requests import (
 )
 from cdp.consent.domain.suppression import Suppressor
 from cdp.consent.service_layer.handlers import KEY_LOCK
-from cdp.config.faults import crash_point
 from cdp.db import write_transaction
 from cdp.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from cdp.pii import BlindIndexer, InvalidIdentifier, normalize
