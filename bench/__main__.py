@@ -1,7 +1,9 @@
 """`make bench`: pipeline throughput and read latency, each beside a baseline from the same run.
 
-Figures (issue 2): raw gRPC batch-echo events/s (baseline), ingest durable-ack events/s, end-to-end
-events/s (sent -> visible in profiles), GetProfile p50/p99 at N profiles, and their ratios.
+Figures: raw gRPC batch-echo events/s (baseline), ingest durable-ack events/s, end-to-end events/s
+(sent -> visible in profiles), GetProfile p50/p99 at N profiles, and their ratios; erasure wall time
+for a subject with 10,000 events, CheckConsent p50/p99, and ingest throughput with and without
+suppression entries (a ratio within one run).
 Sizes can be lowered for a quick look: CDP_BENCH_EVENTS, CDP_BENCH_PROFILES.
 """
 
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import grpc
 
+from bench import privacy
 from bench.load import BATCH, latencies, make_batches, throughput, users
 from cdp.api.ingestion.v1 import ingestion_service_pb2 as ingestion_pb
 from cdp.api.ingestion.v1 import ingestion_service_pb2_grpc as ingestion_grpc
@@ -44,6 +47,9 @@ def main() -> None:
                 _wait_ready(echo_channel)
                 results |= _pipeline(echo_channel, client)
                 results |= _reads(echo_channel, client)
+                results |= privacy.erasure(client)
+                results |= privacy.check_consent(client)
+                results |= privacy.suppression_cost(client)
         finally:
             suite.stop_all()
             echo.terminate()
