@@ -31,9 +31,14 @@ def start_suite(root: Path, env: dict[str, str] | None = None) -> Suite:
     return suite
 
 
+# DEBUG logs and every trace span written into the same log files: the byte scans of the data dir
+# then cover logs and traces at their most talkative (privacy.md T9).
+TALKATIVE = {"CDP_LOG_LEVEL": "DEBUG", "OTEL_TRACES_EXPORTER": "console"}
+
+
 @pytest.fixture(scope="module")
 def suite(tmp_path_factory) -> Iterator[Suite]:
-    running = start_suite(tmp_path_factory.mktemp("suite") / "cdp")
+    running = start_suite(tmp_path_factory.mktemp("suite") / "cdp", env=TALKATIVE)
     yield running
     running.stop_all()
 

@@ -9,7 +9,7 @@ import grpc
 from cdp.api.identity.v1 import identifier_pb2
 from cdp.api.identity.v1 import identity_service_pb2 as pb
 from cdp.api.identity.v1 import identity_service_pb2_grpc as pb_grpc
-from cdp.errors import InvalidArgument, Unavailable
+from cdp.errors import FailedPrecondition, InvalidArgument, Unavailable
 from cdp.grpcx.status import error_info
 from cdp.profile.domain.commands import IdentifierRef, profile_id, profile_name
 from cdp.profile.domain.errors import IdentifierNotFound
@@ -56,7 +56,7 @@ class GrpcIdentityDirectory:
         except grpc.RpcError as err:
             if err.code() == grpc.StatusCode.NOT_FOUND:
                 return []  # identity has not seen the profile (yet): it has no identifiers
-            raise IdentityUnavailable(err.code()) from None
+            raise _refusal(err) or IdentityUnavailable(err.code()) from None
         return [
             Identity(i.type, i.value, i.link_time.ToMicroseconds(), i.message_id)
             for i in response.identities
@@ -71,4 +71,15 @@ def _lookup_error(err: grpc.RpcError, id_type: str) -> Exception:
         info = error_info(err)
         reason = info.reason if info is not None and info.reason else "INVALID_IDENTIFIER"
         return InvalidArgument(reason, "the identifier is not valid", field="identifier")
-    return IdentityUnavailable(err.code())
+    return _refusal(err) or IdentityUnavailable(err.code())
+
+
+def _refusal(err: grpc.RpcError) -> Exception | None:
+    """Identity's deliberate refusal (the person is restricted) is passed on as it is, not as an
+    outage: retrying it would never help."""
+    info = error_info(err)
+    if err.code() == grpc.StatusCode.FAILED_PRECONDITION and info is not None and info.reason:
+        return FailedPrecondition(
+            info.reason, "the person's data is restricted", **dict(info.metadata)
+        )
+    return None
