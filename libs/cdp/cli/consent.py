@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from google.protobuf import json_format
+from google.protobuf import json_format, timestamp_pb2
 from rich.table import Table
 
 from cdp.api.consent.v1 import consent_service_pb2 as pb
@@ -73,7 +74,11 @@ JurisdictionOpt = Annotated[
     Jurisdiction, typer.Option("--jurisdiction", help="The law it falls under.")
 ]
 EvidenceRef = Annotated[
-    str, typer.Option("--evidence-ref", help="Reference to stored evidence (opaque id).")
+    str,
+    typer.Option(
+        "--evidence-ref",
+        help="Reference to stored evidence (opaque id); default cli:<request-id>, this command.",
+    ),
 ]
 ValidFrom = Annotated[
     str, typer.Option("--valid-from", help="ISO 8601 time it holds from (no zone = UTC).")
@@ -92,7 +97,7 @@ def _stub(data_dir: Path) -> pb_grpc.ConsentServiceStub:
     return pb_grpc.ConsentServiceStub(Connection(data_dir).channel("consent", ROLE))
 
 
-def _recorder(verb: str):
+def _recorder(verb: str) -> Callable[..., None]:
     """One implementation for grant, deny and withdraw: same options, same role (GDPR 7(3))."""
     status = _STATUSES[verb]
 
@@ -128,16 +133,14 @@ def _recorder(verb: str):
             language=language.value,
             channel=channel,
             method=pb.ConsentMethod.Value(f"CONSENT_METHOD_{method.value.upper()}"),
-            evidence_ref=evidence_ref,
             jurisdiction=jurisdiction.value,
         )
         _set_time(record.valid_from, valid_from, "--valid-from")
         _set_time(record.expire_time, expires, "--expires")
+        key = _request_id(request_id)
+        record.evidence_ref = evidence_ref or f"cli:{key}"
         request = pb.RecordConsentRequest(
-            subject=subject,
-            record=record,
-            notice_text=notice_text,
-            request_id=_request_id(request_id),
+            subject=subject, record=record, notice_text=notice_text, request_id=key
         )
         saved = guarded(lambda: _stub(data_dir).RecordConsent(request, timeout=30).record)
         _show_recorded(saved, as_json)
@@ -170,7 +173,7 @@ def _notice(notice_file: Path | None, notice_sha256: str) -> tuple[str, str]:
     return text, hashlib.sha256(raw).hexdigest()
 
 
-def _set_time(field, value: str, option: str) -> None:
+def _set_time(field: timestamp_pb2.Timestamp, value: str, option: str) -> None:
     if not value:
         return
     try:
@@ -243,7 +246,9 @@ def show(
     raise typer.Exit(OK)
 
 
-def _history(stub: pb_grpc.ConsentServiceStub, subject) -> list[pb.ConsentRecord]:
+def _history(
+    stub: pb_grpc.ConsentServiceStub, subject: identifier_pb2.Identifier
+) -> list[pb.ConsentRecord]:
     """Every page, oldest first."""
     records: list[pb.ConsentRecord] = []
     token = ""
@@ -266,7 +271,7 @@ def _render(state: pb.GetConsentStateResponse, records: list[pb.ConsentRecord] |
     if records is None:
         return
     log = Table(
-        "recorded",
+        "recorded (UTC)",
         "purpose",
         "status",
         "method",
@@ -279,7 +284,7 @@ def _render(state: pb.GetConsentStateResponse, records: list[pb.ConsentRecord] |
     )
     for r in records:
         log.add_row(
-            r.record_time.ToJsonString(),
+            r.record_time.ToDatetime().strftime("%Y-%m-%d %H:%M:%S"),
             r.purpose,
             _status(r.status),
             pb.ConsentMethod.Name(r.method).removeprefix("CONSENT_METHOD_").lower(),

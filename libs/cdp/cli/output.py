@@ -11,6 +11,7 @@ import grpc
 import typer
 from google.protobuf import json_format
 from rich.console import Console
+from rich.markup import escape
 
 from cdp.cli.connection import SuiteNotRunning
 from cdp.grpcx.status import error_info
@@ -21,7 +22,8 @@ T = TypeVar("T")
 OK, FAILED, USAGE, NOT_FOUND, UNAVAILABLE, DENIED, INVALID = 0, 1, 2, 3, 4, 5, 6
 
 console = Console()
-err_console = Console(stderr=True)
+# soft_wrap: an error stays one line however narrow the terminal (or none at all).
+err_console = Console(stderr=True, soft_wrap=True)
 
 _CODES = {
     grpc.StatusCode.NOT_FOUND: NOT_FOUND,
@@ -47,10 +49,11 @@ def rpc_failure(err: grpc.RpcError) -> int:
     info = error_info(err)
     reason = f" [{info.reason}]" if info else ""
     field = f" (field {info.metadata['field']})" if info and "field" in info.metadata else ""
-    if err.code() == grpc.StatusCode.UNAVAILABLE:
+    if err.code() == grpc.StatusCode.UNAVAILABLE and info is None:
         err_console.print("[red]error:[/] the suite is not reachable: is `cdp up` running?")
     else:
-        err_console.print(f"[red]error:[/] {err.code().name}{reason}: {err.details()}{field}")
+        detail = escape(f"{err.code().name}{reason}: {err.details()}{field}")
+        err_console.print(f"[red]error:[/] {detail}")
     return _CODES.get(err.code(), FAILED)
 
 

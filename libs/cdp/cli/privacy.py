@@ -43,6 +43,7 @@ Json = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 Wait = Annotated[
     bool, typer.Option("--wait", help="Show progress per service until the request finishes.")
 ]
+LIST_PAGE = 500  # the server's largest page
 PARTIAL_EXIT = 7  # the request is still PARTIAL (some service failed and is being retried)
 FINAL = (
     "REQUEST_STATE_COMPLETED",
@@ -278,17 +279,11 @@ def status(
 
 @app.command(name="list", help="List requests, newest first.")
 def list_requests(
-    limit: Annotated[int, typer.Option(help="How many.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, help="How many (newest first).")] = 50,
     data_dir: DataDir = Path(".cdp"),
     as_json: Json = False,
 ) -> None:
-    found = _run(
-        lambda: (
-            _stub(data_dir)
-            .ListDataSubjectRequests(pb.ListDataSubjectRequestsRequest(page_size=limit), timeout=30)
-            .requests
-        )
-    )
+    found = _run(lambda: _list(_stub(data_dir), limit))
     if as_json:
         print_json([_summary(r) for r in found])
         raise typer.Exit(OK)
@@ -304,6 +299,24 @@ def list_requests(
         )
     console.print(table)
     raise typer.Exit(OK)
+
+
+def _list(stub: pb_grpc.PrivacyServiceStub, limit: int) -> list[pb.DataSubjectRequest]:
+    """Up to `limit` requests, page by page (the server answers at most LIST_PAGE at once)."""
+    found: list[pb.DataSubjectRequest] = []
+    token = ""
+    while len(found) < limit:
+        page = stub.ListDataSubjectRequests(
+            pb.ListDataSubjectRequestsRequest(
+                page_size=min(limit - len(found), LIST_PAGE), page_token=token
+            ),
+            timeout=30,
+        )
+        found.extend(page.requests)
+        token = page.next_page_token
+        if not token:
+            break
+    return found[:limit]
 
 
 @app.command(
