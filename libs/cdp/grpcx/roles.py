@@ -49,6 +49,9 @@ _RAW: dict[str, dict[str, tuple[str, ...]]] = {
         "GetReceipt": (COMPLIANCE, "auditor"),
         "VerifyAuditChain": ("auditor", COMPLIANCE),
         "GetRecordOfProcessing": (COMPLIANCE, "auditor"),
+        "RecordDataAccess": (SERVICE,),
+        "RecordIncident": (COMPLIANCE,),
+        "GetIncident": (COMPLIANCE, "auditor"),
         "CheckSuppression": (SERVICE,),
     },
     "cdp.api.consent.v1.KeyService": {
@@ -87,6 +90,8 @@ WRITE_METHODS: frozenset[str] = frozenset(
         ("cdp.api.consent.v1.ConsentService", "RecordConsent"),
         ("cdp.api.consent.v1.PrivacyService", "CreateDataSubjectRequest"),
         ("cdp.api.consent.v1.PrivacyService", "CancelDataSubjectRequest"),
+        ("cdp.api.consent.v1.PrivacyService", "RecordDataAccess"),
+        ("cdp.api.consent.v1.PrivacyService", "RecordIncident"),
         ("cdp.api.consent.v1.KeyService", "GetDataKeys"),
         ("cdp.api.consent.v1.KeyService", "DestroyDataKeys"),
         ("cdp.api.consent.v1.KeyService", "RotateKeyEncryptionKey"),

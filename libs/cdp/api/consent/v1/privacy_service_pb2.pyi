@@ -207,3 +207,81 @@ class GetRecordOfProcessingResponse(_message.Message):
     RECORD_JSON_FIELD_NUMBER: _ClassVar[int]
     record_json: bytes
     def __init__(self, record_json: _Optional[bytes] = ...) -> None: ...
+
+class RecordDataAccessRequest(_message.Message):
+    __slots__ = ("actor", "method", "profiles", "service")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    PROFILES_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    actor: str
+    method: str
+    profiles: _containers.RepeatedScalarFieldContainer[str]
+    service: str
+    def __init__(self, actor: _Optional[str] = ..., method: _Optional[str] = ..., profiles: _Optional[_Iterable[str]] = ..., service: _Optional[str] = ...) -> None: ...
+
+class RecordDataAccessResponse(_message.Message):
+    __slots__ = ("sequence",)
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    def __init__(self, sequence: _Optional[int] = ...) -> None: ...
+
+class Incident(_message.Message):
+    __slots__ = ("name", "nature", "discover_time", "occur_time", "data_categories", "subject_categories", "approximate_subjects", "approximate_records", "contact", "consequences", "measures", "jurisdictions", "record_time")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    NATURE_FIELD_NUMBER: _ClassVar[int]
+    DISCOVER_TIME_FIELD_NUMBER: _ClassVar[int]
+    OCCUR_TIME_FIELD_NUMBER: _ClassVar[int]
+    DATA_CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    APPROXIMATE_SUBJECTS_FIELD_NUMBER: _ClassVar[int]
+    APPROXIMATE_RECORDS_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_FIELD_NUMBER: _ClassVar[int]
+    CONSEQUENCES_FIELD_NUMBER: _ClassVar[int]
+    MEASURES_FIELD_NUMBER: _ClassVar[int]
+    JURISDICTIONS_FIELD_NUMBER: _ClassVar[int]
+    RECORD_TIME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    nature: str
+    discover_time: _timestamp_pb2.Timestamp
+    occur_time: _timestamp_pb2.Timestamp
+    data_categories: _containers.RepeatedScalarFieldContainer[str]
+    subject_categories: _containers.RepeatedScalarFieldContainer[str]
+    approximate_subjects: int
+    approximate_records: int
+    contact: str
+    consequences: str
+    measures: str
+    jurisdictions: _containers.RepeatedScalarFieldContainer[str]
+    record_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., nature: _Optional[str] = ..., discover_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., data_categories: _Optional[_Iterable[str]] = ..., subject_categories: _Optional[_Iterable[str]] = ..., approximate_subjects: _Optional[int] = ..., approximate_records: _Optional[int] = ..., contact: _Optional[str] = ..., consequences: _Optional[str] = ..., measures: _Optional[str] = ..., jurisdictions: _Optional[_Iterable[str]] = ..., record_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class RecordIncidentRequest(_message.Message):
+    __slots__ = ("incident", "request_id")
+    INCIDENT_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    incident: Incident
+    request_id: str
+    def __init__(self, incident: _Optional[_Union[Incident, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class RecordIncidentResponse(_message.Message):
+    __slots__ = ("incident", "draft_notice_json")
+    INCIDENT_FIELD_NUMBER: _ClassVar[int]
+    DRAFT_NOTICE_JSON_FIELD_NUMBER: _ClassVar[int]
+    incident: Incident
+    draft_notice_json: bytes
+    def __init__(self, incident: _Optional[_Union[Incident, _Mapping]] = ..., draft_notice_json: _Optional[bytes] = ...) -> None: ...
+
+class GetIncidentRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetIncidentResponse(_message.Message):
+    __slots__ = ("incident", "draft_notice_json")
+    INCIDENT_FIELD_NUMBER: _ClassVar[int]
+    DRAFT_NOTICE_JSON_FIELD_NUMBER: _ClassVar[int]
+    incident: Incident
+    draft_notice_json: bytes
+    def __init__(self, incident: _Optional[_Union[Incident, _Mapping]] = ..., draft_notice_json: _Optional[bytes] = ...) -> None: ...

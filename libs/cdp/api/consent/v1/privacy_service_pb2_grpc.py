@@ -70,6 +70,21 @@ class PrivacyServiceStub:
                 request_serializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.GetRecordOfProcessingRequest.SerializeToString,
                 response_deserializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.GetRecordOfProcessingResponse.FromString,
                 _registered_method=True)
+        self.RecordDataAccess = channel.unary_unary(
+                '/cdp.api.consent.v1.PrivacyService/RecordDataAccess',
+                request_serializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.RecordDataAccessRequest.SerializeToString,
+                response_deserializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.RecordDataAccessResponse.FromString,
+                _registered_method=True)
+        self.RecordIncident = channel.unary_unary(
+                '/cdp.api.consent.v1.PrivacyService/RecordIncident',
+                request_serializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.RecordIncidentRequest.SerializeToString,
+                response_deserializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.RecordIncidentResponse.FromString,
+                _registered_method=True)
+        self.GetIncident = channel.unary_unary(
+                '/cdp.api.consent.v1.PrivacyService/GetIncident',
+                request_serializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.GetIncidentRequest.SerializeToString,
+                response_deserializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.GetIncidentResponse.FromString,
+                _registered_method=True)
         self.CheckSuppression = channel.unary_unary(
                 '/cdp.api.consent.v1.PrivacyService/CheckSuppression',
                 request_serializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.CheckSuppressionRequest.SerializeToString,
@@ -130,6 +145,27 @@ class PrivacyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordDataAccess(self, request, context):
+        """Internal: records that an operator read a person's data (one audit entry per read).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordIncident(self, request, context):
+        """Records a personal-data breach incident and drafts the notices the regulators require.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetIncident(self, request, context):
+        """Returns an incident with its draft breach notice.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CheckSuppression(self, request, context):
         """Checks identifiers against the suppression list (blind indexes only).
         """
@@ -174,6 +210,21 @@ def add_PrivacyServiceServicer_to_server(servicer, server):
                     servicer.GetRecordOfProcessing,
                     request_deserializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.GetRecordOfProcessingRequest.FromString,
                     response_serializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.GetRecordOfProcessingResponse.SerializeToString,
+            ),
+            'RecordDataAccess': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordDataAccess,
+                    request_deserializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.RecordDataAccessRequest.FromString,
+                    response_serializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.RecordDataAccessResponse.SerializeToString,
+            ),
+            'RecordIncident': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordIncident,
+                    request_deserializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.RecordIncidentRequest.FromString,
+                    response_serializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.RecordIncidentResponse.SerializeToString,
+            ),
+            'GetIncident': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetIncident,
+                    request_deserializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.GetIncidentRequest.FromString,
+                    response_serializer=cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.GetIncidentResponse.SerializeToString,
             ),
             'CheckSuppression': grpc.unary_unary_rpc_method_handler(
                     servicer.CheckSuppression,
@@ -371,6 +422,87 @@ class PrivacyService:
             '/cdp.api.consent.v1.PrivacyService/GetRecordOfProcessing',
             cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.GetRecordOfProcessingRequest.SerializeToString,
             cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.GetRecordOfProcessingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordDataAccess(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cdp.api.consent.v1.PrivacyService/RecordDataAccess',
+            cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.RecordDataAccessRequest.SerializeToString,
+            cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.RecordDataAccessResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordIncident(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cdp.api.consent.v1.PrivacyService/RecordIncident',
+            cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.RecordIncidentRequest.SerializeToString,
+            cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.RecordIncidentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetIncident(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cdp.api.consent.v1.PrivacyService/GetIncident',
+            cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.GetIncidentRequest.SerializeToString,
+            cdp_dot_api_dot_consent_dot_v1_dot_privacy__service__pb2.GetIncidentResponse.FromString,
             options,
             channel_credentials,
             insecure,
