@@ -10,6 +10,8 @@ from google.protobuf import timestamp_pb2
 from cdp.api.consent.v1 import privacy_service_pb2 as pb
 from cdp.api.consent.v1 import privacy_service_pb2_grpc as pb_grpc
 from cdp.consent.domain.requests import DataSubjectRequest, RequestType, request_id_from_name
+from cdp.consent.privacy_access import AccessMethods
+from cdp.consent.privacy_incidents import IncidentMethods
 from cdp.consent.service_layer import privacy
 from cdp.errors import InvalidArgument, field_required
 
@@ -25,7 +27,7 @@ _TYPE_NAMES = {value: key for key, value in _TYPES.items()}
 MAX_SUPPRESSION_CHECKS = 5000
 
 
-class PrivacyServicer(pb_grpc.PrivacyServiceServicer):
+class PrivacyServicer(AccessMethods, IncidentMethods, pb_grpc.PrivacyServiceServicer):
     def __init__(self, app) -> None:
         self._app = app
 
