@@ -23,12 +23,17 @@ class KeyProvider(Protocol):
 
 
 class _VersionedKeks:
-    """Wraps with AES-256-GCM under a versioned KEK, AAD = subject id (a wrapped DEK cannot be swapped)."""
+    """Wraps with AES-256-GCM under a versioned KEK, AAD = subject id (a wrapped DEK cannot be swapped).
 
-    def __init__(self, keks: dict[int, bytes]) -> None:
+    Versions below `min_version` no longer unwrap: after a rotation has rewrapped every data key, raising
+    the minimum retires the old KEK, so a copy of it (or of an old key-store backup) is worthless.
+    """
+
+    def __init__(self, keks: dict[int, bytes], min_version: int = 1) -> None:
         if not keks:
             raise ValueError("no key-encryption key found")
         self._keks = keks
+        self.min_version = min_version
 
     def current_version(self) -> int:
         return max(self._keks)
@@ -39,6 +44,10 @@ class _VersionedKeks:
         return version, nonce + AESGCM(self._keks[version]).encrypt(nonce, dek, subject_id.encode())
 
     def unwrap(self, version: int, wrapped: bytes, subject_id: str) -> bytes:
+        if version < self.min_version:
+            raise KeyError(
+                f"key-encryption key version {version} is retired (minimum {self.min_version})"
+            )
         kek = self._keks.get(version)
         if kek is None:
             raise KeyError(f"key-encryption key version {version} is not available")
@@ -55,7 +64,17 @@ class LocalKeyFileProvider(_VersionedKeks):
         self._path = path
         if not path.exists():
             _write_private(path, {"versions": {"1": _new_key()}})
-        super().__init__(_load_versions(json.loads(path.read_text())["versions"]))
+        data = json.loads(path.read_text())
+        super().__init__(_load_versions(data["versions"]), data.get("min_version", 1))
+
+    def raise_min_version(self, version: int) -> None:
+        """Retires every older KEK version: they are deleted from the file, not just refused."""
+        data = json.loads(self._path.read_text())
+        data["versions"] = {v: k for v, k in data["versions"].items() if int(v) >= version}
+        data["min_version"] = version
+        _write_private(self._path, data)
+        self._keks = {v: k for v, k in self._keks.items() if v >= version}
+        self.min_version = version
 
     def rotate(self) -> int:
         data = json.loads(self._path.read_text())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,7 +75,7 @@ def test_a_destroyed_key_is_gone_and_never_recreated(channel, mint) -> None:
     assert all(k.key == b"" for k in after.keys)
 
 
-def test_rotating_the_kek_rewraps_keys_without_changing_them(channel, mint) -> None:
+def test_rotating_the_kek_rewraps_keys_without_changing_them(channel, mint, dev_dir: Path) -> None:
     token = mint("service")
     before = _call(
         channel,
@@ -90,7 +91,9 @@ def test_rotating_the_kek_rewraps_keys_without_changing_them(channel, mint) -> N
     )
     after = _call(channel, "GetDataKeys", pb.GetDataKeysRequest(subject_ids=[ALICE]), token)
     assert rotated.kek_version == 2 and rotated.rewrapped_count == 1
-    assert after.keys[0].key == before.keys[0].key
+    assert after.keys[0].key == before.keys[0].key  # T24: no decrypt failure after the minimum rose
+    kek_file = json.loads((dev_dir / "keys" / "kek.json").read_text())
+    assert kek_file["min_version"] == 2 and list(kek_file["versions"]) == ["2"]
 
 
 def test_a_malformed_subject_id_is_invalid_argument_naming_the_field(channel, mint) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -39,6 +40,19 @@ def test_rotation_adds_a_version_and_old_wraps_still_open(tmp_path: Path) -> Non
     assert provider.rotate() == old_version + 1
     assert provider.wrap(b"e" * 32, SUBJECT)[0] == old_version + 1
     assert provider.unwrap(old_version, wrapped, SUBJECT) == b"d" * 32
+
+
+def test_raising_the_minimum_version_retires_older_keks_for_good(tmp_path: Path) -> None:
+    provider = LocalKeyFileProvider(tmp_path / "kek.json")
+    old_version, old_wrap = provider.wrap(b"d" * 32, SUBJECT)
+    new_version = provider.rotate()
+    new_wrap = provider.wrap(b"d" * 32, SUBJECT)[1]
+    provider.raise_min_version(new_version)
+    reloaded = LocalKeyFileProvider(tmp_path / "kek.json")
+    assert reloaded.unwrap(new_version, new_wrap, SUBJECT) == b"d" * 32
+    with pytest.raises(KeyError, match="retired"):
+        reloaded.unwrap(old_version, old_wrap, SUBJECT)
+    assert str(old_version) not in json.loads((tmp_path / "kek.json").read_text())["versions"]
 
 
 def test_a_mounted_secret_directory_supplies_versioned_keks(tmp_path: Path) -> None:

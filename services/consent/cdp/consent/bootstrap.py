@@ -131,7 +131,7 @@ class App:
 
 def key_provider(settings: Settings) -> KeyProvider:
     if settings.kek_dir is not None:
-        return MountedSecretProvider(settings.kek_dir)
+        return MountedSecretProvider(settings.kek_dir, settings.kek_min_version)
     return LocalKeyFileProvider(settings.kek_file)
 
 

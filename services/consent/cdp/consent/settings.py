@@ -16,6 +16,7 @@ class Settings:
     common: CommonSettings
     kek_file: Path | None  # dev: a local key file
     kek_dir: Path | None  # production: a mounted Secret with kek-<version> files
+    kek_min_version: int  # production: raise after a rotation has rewrapped every data key
     audit_signing_key: Path
     receipt_signing_key: Path
     tombstone_log: Path  # beside the key store, never inside its database
@@ -32,6 +33,7 @@ class Settings:
             common=CommonSettings.from_env("consent", env),
             kek_file=None if kek_dir else Path(env.get("CDP_KEK_FILE", root / "keys" / "kek.json")),
             kek_dir=Path(kek_dir) if kek_dir else None,
+            kek_min_version=get_int(env, "CDP_KEK_MIN_VERSION", 1),
             audit_signing_key=Path(env.get("CDP_AUDIT_SIGNING_KEY", root / "keys" / "audit.pem")),
             receipt_signing_key=Path(
                 env.get("CDP_RECEIPT_SIGNING_KEY", root / "keys" / "receipt.pem")

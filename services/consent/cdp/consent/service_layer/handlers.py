@@ -80,5 +80,9 @@ def rotate_kek(store: KeyStore) -> tuple[int, int]:
         count = store.repository(conn).rewrap_all()
         if store.audit is not None:
             store.audit(conn, "key.kek_rotated", [], {"kek_version": version, "rewrapped": count})
+    # Every data key is wrapped under `version` now (committed above): retire the older KEKs (R18).
+    raise_min = getattr(store.provider, "raise_min_version", None)
+    if raise_min is not None:
+        raise_min(version)
     log.info("rewrapped %d data keys under KEK version %d", count, version)
     return version, count
