@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cdp.cli import audit, consent, events, privacy, profiles, up
+from cdp.cli import audit, breach, consent, events, privacy, profiles, up
 
 app = typer.Typer(help="The CDP suite's command line.", no_args_is_help=True, add_completion=False)
 app.command(name="up", help="Start the whole suite on 127.0.0.1 (SQLite under the data dir).")(
@@ -21,6 +21,7 @@ profiles_app.command(
 )(profiles.get)
 app.add_typer(profiles_app, name="profiles")
 app.add_typer(consent.app, name="consent")
+privacy.app.add_typer(breach.app, name="breach")
 app.add_typer(privacy.app, name="privacy")
 app.add_typer(audit.app, name="audit")
 

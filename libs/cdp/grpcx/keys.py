@@ -12,6 +12,7 @@ from cdp.pii.keycache import CachedKeySource
 from cdp.pii.vault import SubjectKey
 
 MAX_PER_CALL = 1000
+MAX_USAGES_PER_CALL = 10_000
 
 
 class GrpcKeyFetch:
@@ -29,13 +30,27 @@ class GrpcKeyFetch:
             )
             for key in response.keys:
                 if key.state == pb.KEY_STATE_ACTIVE:
-                    keys[key.subject_id] = SubjectKey(key.subject_id, key.version, key.key)
+                    keys[key.subject_id] = SubjectKey(
+                        key.subject_id, key.version, key.key, previous=dict(key.previous_keys)
+                    )
                 elif key.state == pb.KEY_STATE_DESTROYED:
                     keys[key.subject_id] = SubjectKey(
                         key.subject_id, key.version, None, destroyed=True
                     )
         return keys
 
+    def report(self, usages: dict[tuple[str, int], int]) -> list[str]:
+        """ReportKeyUsage in chunks; returns the subjects whose key the service rotated."""
+        items = [
+            pb.KeyUsage(subject_id=s, version=v, encryptions=n) for (s, v), n in usages.items()
+        ]
+        rotated: list[str] = []
+        for start in range(0, len(items), MAX_USAGES_PER_CALL):
+            request = pb.ReportKeyUsageRequest(usages=items[start : start + MAX_USAGES_PER_CALL])
+            rotated += self._stub.ReportKeyUsage(request, timeout=self._timeout).rotated_subject_ids
+        return rotated
+
 
 def key_source(channel: grpc.Channel, ttl: float) -> CachedKeySource:
-    return CachedKeySource(GrpcKeyFetch(channel), ttl=ttl)
+    fetch = GrpcKeyFetch(channel)
+    return CachedKeySource(fetch, ttl=ttl, report=fetch.report)

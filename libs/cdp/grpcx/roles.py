@@ -57,6 +57,7 @@ _RAW: dict[str, dict[str, tuple[str, ...]]] = {
     "cdp.api.consent.v1.KeyService": {
         "GetDataKeys": (SERVICE,),
         "DestroyDataKeys": (COMPLIANCE, SERVICE),
+        "ReportKeyUsage": (SERVICE,),
         "RotateKeyEncryptionKey": (COMPLIANCE,),
     },
     "cdp.api.privacy.v1.DataSubjectParticipantService": {
@@ -94,6 +95,7 @@ WRITE_METHODS: frozenset[str] = frozenset(
         ("cdp.api.consent.v1.PrivacyService", "RecordIncident"),
         ("cdp.api.consent.v1.KeyService", "GetDataKeys"),
         ("cdp.api.consent.v1.KeyService", "DestroyDataKeys"),
+        ("cdp.api.consent.v1.KeyService", "ReportKeyUsage"),
         ("cdp.api.consent.v1.KeyService", "RotateKeyEncryptionKey"),
         ("cdp.api.privacy.v1.DataSubjectParticipantService", "FenceSubject"),
         ("cdp.api.privacy.v1.DataSubjectParticipantService", "EraseSubject"),

@@ -6,8 +6,8 @@ import functools
 import json
 import os
 import struct
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
@@ -36,11 +36,22 @@ class SubjectKey:
     version: int
     key: bytes | None  # None when destroyed
     destroyed: bool = False
+    previous: Mapping[int, bytes] = field(
+        default_factory=dict
+    )  # older versions, for older ciphertexts
 
     @functools.cached_property
     def cipher(self) -> AESGCM:
         """Built once per cached key (building AESGCM costs more than sealing a short value)."""
         return AESGCM(self.key)
+
+    def cipher_for(self, version: int) -> AESGCM:
+        if version == self.version:
+            return self.cipher
+        older = self.previous.get(version)
+        if older is None:
+            raise Unreadable(f"data key version {version} of {self.subject_id} is not available")
+        return AESGCM(older)
 
 
 class KeySource(Protocol):
@@ -75,6 +86,7 @@ class Vault:
 
     def __init__(self, keys: KeySource) -> None:
         self._keys = keys
+        self._record_use = getattr(keys, "record_use", None)
 
     def prefetch(self, subject_ids: Iterable[str], create: bool = True) -> dict[str, SubjectKey]:
         """One round trip for a whole batch; later seal/open calls hit the cache."""
@@ -84,6 +96,8 @@ class Vault:
         key = self._key(aad.subject_id, create=True)
         nonce = os.urandom(NONCE_BYTES)
         sealed = key.cipher.encrypt(nonce, plaintext, aad.encode(key.version))
+        if self._record_use is not None:
+            self._record_use(key.subject_id, key.version)  # feeds the per-key usage budget (R16)
         return _HEADER.pack(FORMAT_V1, key.version) + nonce + sealed
 
     def open(self, blob: bytes, aad: Aad) -> bytes:
@@ -93,7 +107,7 @@ class Vault:
         key = self._key(aad.subject_id, create=False)
         nonce = blob[_HEADER.size : _HEADER.size + NONCE_BYTES]
         try:
-            return key.cipher.decrypt(
+            return key.cipher_for(version).decrypt(
                 nonce, blob[_HEADER.size + NONCE_BYTES :], aad.encode(version)
             )
         except InvalidTag as exc:

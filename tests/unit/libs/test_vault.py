@@ -67,3 +67,9 @@ def test_destroying_the_subject_key_makes_its_ciphertexts_unreadable(
 
 
 _SHARED_KEYS = InMemoryKeys()
+
+
+def test_nonces_never_repeat_under_one_key_over_a_million_encryptions(vault: Vault) -> None:
+    aad = Aad("ingestion", "events", "pii", "sub_" + "d" * 24)
+    nonces = {vault.seal(b"x", aad)[5:17] for _ in range(2**20)}
+    assert len(nonces) == 2**20

@@ -48,7 +48,9 @@ class LocalKeySource:
     def get_keys(self, subject_ids: Sequence[str], create: bool) -> dict[str, SubjectKey]:
         keys = handlers.get_data_keys(self._store, list(subject_ids), create)
         return {
-            k.subject_id: SubjectKey(k.subject_id, k.version, k.key, k.state is KeyState.DESTROYED)
+            k.subject_id: SubjectKey(
+                k.subject_id, k.version, k.key, k.state is KeyState.DESTROYED, previous=k.previous
+            )
             for k in keys
             if k.state is not KeyState.MISSING
         }
@@ -155,7 +157,9 @@ def bootstrap(settings: Settings, participants: dict | None = None, resolver=Non
         receipt_key=load_or_create_signing_key(settings.receipt_signing_key),
         controller=settings.controller,
     )
-    app.keys = dataclasses.replace(store, audit=app.record_audit)
+    app.keys = dataclasses.replace(
+        store, audit=app.record_audit, usage_budget=settings.dek_usage_budget
+    )
     app.vault = Vault(LocalKeySource(app.keys))
     app.extras["checkpoint_minutes"] = settings.audit_checkpoint_minutes
     _wire_privacy(app, settings, suppressor, participants, resolver)

@@ -36,6 +36,16 @@ class KeyServicer(pb_grpc.KeyServiceServicer):
         )
         return pb.DestroyDataKeysResponse(destroyed_count=count)
 
+    def ReportKeyUsage(
+        self, request: pb.ReportKeyUsageRequest, context
+    ) -> pb.ReportKeyUsageResponse:
+        usages: dict[tuple[str, int], int] = {}
+        for usage in request.usages:
+            key = (usage.subject_id, usage.version)
+            usages[key] = usages.get(key, 0) + max(usage.encryptions, 0)
+        rotated = handlers.report_key_usage(self._app.keys, usages)
+        return pb.ReportKeyUsageResponse(rotated_subject_ids=rotated)
+
     def RotateKeyEncryptionKey(self, request, context) -> pb.RotateKeyEncryptionKeyResponse:
         version, count = handlers.rotate_kek(self._app.keys)
         return pb.RotateKeyEncryptionKeyResponse(kek_version=version, rewrapped_count=count)
@@ -43,5 +53,9 @@ class KeyServicer(pb_grpc.KeyServiceServicer):
 
 def _to_proto(key: DataKey) -> pb.DataKey:
     return pb.DataKey(
-        subject_id=key.subject_id, state=_STATES[key.state], key=key.key or b"", version=key.version
+        subject_id=key.subject_id,
+        state=_STATES[key.state],
+        key=key.key or b"",
+        version=key.version,
+        previous_keys=key.previous,
     )

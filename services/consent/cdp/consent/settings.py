@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cdp.config import data_dir, get_float, get_int
 from cdp.consent.domain.deadlines import DEFAULT_HOLIDAYS
+from cdp.consent.domain.keys import DEFAULT_USAGE_BUDGET
 from cdp.grpcx.runtime import CommonSettings
 
 
@@ -17,6 +18,7 @@ class Settings:
     kek_file: Path | None  # dev: a local key file
     kek_dir: Path | None  # production: a mounted Secret with kek-<version> files
     kek_min_version: int  # production: raise after a rotation has rewrapped every data key
+    dek_usage_budget: int  # encryptions per data-key version before it is rotated (R16)
     audit_signing_key: Path
     receipt_signing_key: Path
     tombstone_log: Path  # beside the key store, never inside its database
@@ -34,6 +36,7 @@ class Settings:
             kek_file=None if kek_dir else Path(env.get("CDP_KEK_FILE", root / "keys" / "kek.json")),
             kek_dir=Path(kek_dir) if kek_dir else None,
             kek_min_version=get_int(env, "CDP_KEK_MIN_VERSION", 1),
+            dek_usage_budget=get_int(env, "CDP_DEK_USAGE_BUDGET", DEFAULT_USAGE_BUDGET),
             audit_signing_key=Path(env.get("CDP_AUDIT_SIGNING_KEY", root / "keys" / "audit.pem")),
             receipt_signing_key=Path(
                 env.get("CDP_RECEIPT_SIGNING_KEY", root / "keys" / "receipt.pem")

@@ -24,29 +24,39 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$cdp/api/consent/v1/key_service.proto\x12\x12\x63\x64p.api.consent.v1\"h\n\x07\x44\x61taKey\x12\x12\n\nsubject_id\x18\x01 \x01(\t\x12+\n\x05state\x18\x02 \x01(\x0e\x32\x1c.cdp.api.consent.v1.KeyState\x12\x0b\n\x03key\x18\x03 \x01(\x0c\x12\x0f\n\x07version\x18\x04 \x01(\x05\"A\n\x12GetDataKeysRequest\x12\x13\n\x0bsubject_ids\x18\x01 \x03(\t\x12\x16\n\x0e\x63reate_missing\x18\x02 \x01(\x08\"@\n\x13GetDataKeysResponse\x12)\n\x04keys\x18\x01 \x03(\x0b\x32\x1b.cdp.api.consent.v1.DataKey\"A\n\x16\x44\x65stroyDataKeysRequest\x12\x13\n\x0bsubject_ids\x18\x01 \x03(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"2\n\x17\x44\x65stroyDataKeysResponse\x12\x17\n\x0f\x64\x65stroyed_count\x18\x01 \x01(\x05\"3\n\x1dRotateKeyEncryptionKeyRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\"N\n\x1eRotateKeyEncryptionKeyResponse\x12\x13\n\x0bkek_version\x18\x01 \x01(\x05\x12\x17\n\x0frewrapped_count\x18\x02 \x01(\x03*k\n\x08KeyState\x12\x19\n\x15KEY_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10KEY_STATE_ACTIVE\x10\x01\x12\x15\n\x11KEY_STATE_MISSING\x10\x02\x12\x17\n\x13KEY_STATE_DESTROYED\x10\x03\x32\xd9\x02\n\nKeyService\x12^\n\x0bGetDataKeys\x12&.cdp.api.consent.v1.GetDataKeysRequest\x1a\'.cdp.api.consent.v1.GetDataKeysResponse\x12j\n\x0f\x44\x65stroyDataKeys\x12*.cdp.api.consent.v1.DestroyDataKeysRequest\x1a+.cdp.api.consent.v1.DestroyDataKeysResponse\x12\x7f\n\x16RotateKeyEncryptionKey\x12\x31.cdp.api.consent.v1.RotateKeyEncryptionKeyRequest\x1a\x32.cdp.api.consent.v1.RotateKeyEncryptionKeyResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$cdp/api/consent/v1/key_service.proto\x12\x12\x63\x64p.api.consent.v1\"\xe3\x01\n\x07\x44\x61taKey\x12\x12\n\nsubject_id\x18\x01 \x01(\t\x12+\n\x05state\x18\x02 \x01(\x0e\x32\x1c.cdp.api.consent.v1.KeyState\x12\x0b\n\x03key\x18\x03 \x01(\x0c\x12\x0f\n\x07version\x18\x04 \x01(\x05\x12\x44\n\rprevious_keys\x18\x05 \x03(\x0b\x32-.cdp.api.consent.v1.DataKey.PreviousKeysEntry\x1a\x33\n\x11PreviousKeysEntry\x12\x0b\n\x03key\x18\x01 \x01(\x05\x12\r\n\x05value\x18\x02 \x01(\x0c:\x02\x38\x01\"A\n\x12GetDataKeysRequest\x12\x13\n\x0bsubject_ids\x18\x01 \x03(\t\x12\x16\n\x0e\x63reate_missing\x18\x02 \x01(\x08\"@\n\x13GetDataKeysResponse\x12)\n\x04keys\x18\x01 \x03(\x0b\x32\x1b.cdp.api.consent.v1.DataKey\"A\n\x16\x44\x65stroyDataKeysRequest\x12\x13\n\x0bsubject_ids\x18\x01 \x03(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"2\n\x17\x44\x65stroyDataKeysResponse\x12\x17\n\x0f\x64\x65stroyed_count\x18\x01 \x01(\x05\"3\n\x1dRotateKeyEncryptionKeyRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\"N\n\x1eRotateKeyEncryptionKeyResponse\x12\x13\n\x0bkek_version\x18\x01 \x01(\x05\x12\x17\n\x0frewrapped_count\x18\x02 \x01(\x03\"D\n\x08KeyUsage\x12\x12\n\nsubject_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\x13\n\x0b\x65ncryptions\x18\x03 \x01(\x03\"E\n\x15ReportKeyUsageRequest\x12,\n\x06usages\x18\x01 \x03(\x0b\x32\x1c.cdp.api.consent.v1.KeyUsage\"5\n\x16ReportKeyUsageResponse\x12\x1b\n\x13rotated_subject_ids\x18\x01 \x03(\t*k\n\x08KeyState\x12\x19\n\x15KEY_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10KEY_STATE_ACTIVE\x10\x01\x12\x15\n\x11KEY_STATE_MISSING\x10\x02\x12\x17\n\x13KEY_STATE_DESTROYED\x10\x03\x32\xc2\x03\n\nKeyService\x12^\n\x0bGetDataKeys\x12&.cdp.api.consent.v1.GetDataKeysRequest\x1a\'.cdp.api.consent.v1.GetDataKeysResponse\x12j\n\x0f\x44\x65stroyDataKeys\x12*.cdp.api.consent.v1.DestroyDataKeysRequest\x1a+.cdp.api.consent.v1.DestroyDataKeysResponse\x12g\n\x0eReportKeyUsage\x12).cdp.api.consent.v1.ReportKeyUsageRequest\x1a*.cdp.api.consent.v1.ReportKeyUsageResponse\x12\x7f\n\x16RotateKeyEncryptionKey\x12\x31.cdp.api.consent.v1.RotateKeyEncryptionKeyRequest\x1a\x32.cdp.api.consent.v1.RotateKeyEncryptionKeyResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'cdp.api.consent.v1.key_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_KEYSTATE']._serialized_start=551
-  _globals['_KEYSTATE']._serialized_end=658
-  _globals['_DATAKEY']._serialized_start=60
-  _globals['_DATAKEY']._serialized_end=164
-  _globals['_GETDATAKEYSREQUEST']._serialized_start=166
-  _globals['_GETDATAKEYSREQUEST']._serialized_end=231
-  _globals['_GETDATAKEYSRESPONSE']._serialized_start=233
-  _globals['_GETDATAKEYSRESPONSE']._serialized_end=297
-  _globals['_DESTROYDATAKEYSREQUEST']._serialized_start=299
-  _globals['_DESTROYDATAKEYSREQUEST']._serialized_end=364
-  _globals['_DESTROYDATAKEYSRESPONSE']._serialized_start=366
-  _globals['_DESTROYDATAKEYSRESPONSE']._serialized_end=416
-  _globals['_ROTATEKEYENCRYPTIONKEYREQUEST']._serialized_start=418
-  _globals['_ROTATEKEYENCRYPTIONKEYREQUEST']._serialized_end=469
-  _globals['_ROTATEKEYENCRYPTIONKEYRESPONSE']._serialized_start=471
-  _globals['_ROTATEKEYENCRYPTIONKEYRESPONSE']._serialized_end=549
-  _globals['_KEYSERVICE']._serialized_start=661
-  _globals['_KEYSERVICE']._serialized_end=1006
+  _globals['_DATAKEY_PREVIOUSKEYSENTRY']._loaded_options = None
+  _globals['_DATAKEY_PREVIOUSKEYSENTRY']._serialized_options = b'8\001'
+  _globals['_KEYSTATE']._serialized_start=871
+  _globals['_KEYSTATE']._serialized_end=978
+  _globals['_DATAKEY']._serialized_start=61
+  _globals['_DATAKEY']._serialized_end=288
+  _globals['_DATAKEY_PREVIOUSKEYSENTRY']._serialized_start=237
+  _globals['_DATAKEY_PREVIOUSKEYSENTRY']._serialized_end=288
+  _globals['_GETDATAKEYSREQUEST']._serialized_start=290
+  _globals['_GETDATAKEYSREQUEST']._serialized_end=355
+  _globals['_GETDATAKEYSRESPONSE']._serialized_start=357
+  _globals['_GETDATAKEYSRESPONSE']._serialized_end=421
+  _globals['_DESTROYDATAKEYSREQUEST']._serialized_start=423
+  _globals['_DESTROYDATAKEYSREQUEST']._serialized_end=488
+  _globals['_DESTROYDATAKEYSRESPONSE']._serialized_start=490
+  _globals['_DESTROYDATAKEYSRESPONSE']._serialized_end=540
+  _globals['_ROTATEKEYENCRYPTIONKEYREQUEST']._serialized_start=542
+  _globals['_ROTATEKEYENCRYPTIONKEYREQUEST']._serialized_end=593
+  _globals['_ROTATEKEYENCRYPTIONKEYRESPONSE']._serialized_start=595
+  _globals['_ROTATEKEYENCRYPTIONKEYRESPONSE']._serialized_end=673
+  _globals['_KEYUSAGE']._serialized_start=675
+  _globals['_KEYUSAGE']._serialized_end=743
+  _globals['_REPORTKEYUSAGEREQUEST']._serialized_start=745
+  _globals['_REPORTKEYUSAGEREQUEST']._serialized_end=814
+  _globals['_REPORTKEYUSAGERESPONSE']._serialized_start=816
+  _globals['_REPORTKEYUSAGERESPONSE']._serialized_end=869
+  _globals['_KEYSERVICE']._serialized_start=981
+  _globals['_KEYSERVICE']._serialized_end=1431
 # @@protoc_insertion_point(module_scope)

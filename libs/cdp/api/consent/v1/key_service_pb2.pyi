@@ -19,16 +19,25 @@ KEY_STATE_MISSING: KeyState
 KEY_STATE_DESTROYED: KeyState
 
 class DataKey(_message.Message):
-    __slots__ = ("subject_id", "state", "key", "version")
+    __slots__ = ("subject_id", "state", "key", "version", "previous_keys")
+    class PreviousKeysEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: int
+        value: bytes
+        def __init__(self, key: _Optional[int] = ..., value: _Optional[bytes] = ...) -> None: ...
     SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_KEYS_FIELD_NUMBER: _ClassVar[int]
     subject_id: str
     state: KeyState
     key: bytes
     version: int
-    def __init__(self, subject_id: _Optional[str] = ..., state: _Optional[_Union[KeyState, str]] = ..., key: _Optional[bytes] = ..., version: _Optional[int] = ...) -> None: ...
+    previous_keys: _containers.ScalarMap[int, bytes]
+    def __init__(self, subject_id: _Optional[str] = ..., state: _Optional[_Union[KeyState, str]] = ..., key: _Optional[bytes] = ..., version: _Optional[int] = ..., previous_keys: _Optional[_Mapping[int, bytes]] = ...) -> None: ...
 
 class GetDataKeysRequest(_message.Message):
     __slots__ = ("subject_ids", "create_missing")
@@ -71,3 +80,25 @@ class RotateKeyEncryptionKeyResponse(_message.Message):
     kek_version: int
     rewrapped_count: int
     def __init__(self, kek_version: _Optional[int] = ..., rewrapped_count: _Optional[int] = ...) -> None: ...
+
+class KeyUsage(_message.Message):
+    __slots__ = ("subject_id", "version", "encryptions")
+    SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ENCRYPTIONS_FIELD_NUMBER: _ClassVar[int]
+    subject_id: str
+    version: int
+    encryptions: int
+    def __init__(self, subject_id: _Optional[str] = ..., version: _Optional[int] = ..., encryptions: _Optional[int] = ...) -> None: ...
+
+class ReportKeyUsageRequest(_message.Message):
+    __slots__ = ("usages",)
+    USAGES_FIELD_NUMBER: _ClassVar[int]
+    usages: _containers.RepeatedCompositeFieldContainer[KeyUsage]
+    def __init__(self, usages: _Optional[_Iterable[_Union[KeyUsage, _Mapping]]] = ...) -> None: ...
+
+class ReportKeyUsageResponse(_message.Message):
+    __slots__ = ("rotated_subject_ids",)
+    ROTATED_SUBJECT_IDS_FIELD_NUMBER: _ClassVar[int]
+    rotated_subject_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, rotated_subject_ids: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -45,6 +45,11 @@ class KeyServiceStub:
                 request_serializer=cdp_dot_api_dot_consent_dot_v1_dot_key__service__pb2.DestroyDataKeysRequest.SerializeToString,
                 response_deserializer=cdp_dot_api_dot_consent_dot_v1_dot_key__service__pb2.DestroyDataKeysResponse.FromString,
                 _registered_method=True)
+        self.ReportKeyUsage = channel.unary_unary(
+                '/cdp.api.consent.v1.KeyService/ReportKeyUsage',
+                request_serializer=cdp_dot_api_dot_consent_dot_v1_dot_key__service__pb2.ReportKeyUsageRequest.SerializeToString,
+                response_deserializer=cdp_dot_api_dot_consent_dot_v1_dot_key__service__pb2.ReportKeyUsageResponse.FromString,
+                _registered_method=True)
         self.RotateKeyEncryptionKey = channel.unary_unary(
                 '/cdp.api.consent.v1.KeyService/RotateKeyEncryptionKey',
                 request_serializer=cdp_dot_api_dot_consent_dot_v1_dot_key__service__pb2.RotateKeyEncryptionKeyRequest.SerializeToString,
@@ -70,6 +75,13 @@ class KeyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReportKeyUsage(self, request, context):
+        """Reports how many encryptions services made under each data key; keys past the budget are rotated.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RotateKeyEncryptionKey(self, request, context):
         """Rewraps every data key under the newest key-encryption key version.
         """
@@ -89,6 +101,11 @@ def add_KeyServiceServicer_to_server(servicer, server):
                     servicer.DestroyDataKeys,
                     request_deserializer=cdp_dot_api_dot_consent_dot_v1_dot_key__service__pb2.DestroyDataKeysRequest.FromString,
                     response_serializer=cdp_dot_api_dot_consent_dot_v1_dot_key__service__pb2.DestroyDataKeysResponse.SerializeToString,
+            ),
+            'ReportKeyUsage': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportKeyUsage,
+                    request_deserializer=cdp_dot_api_dot_consent_dot_v1_dot_key__service__pb2.ReportKeyUsageRequest.FromString,
+                    response_serializer=cdp_dot_api_dot_consent_dot_v1_dot_key__service__pb2.ReportKeyUsageResponse.SerializeToString,
             ),
             'RotateKeyEncryptionKey': grpc.unary_unary_rpc_method_handler(
                     servicer.RotateKeyEncryptionKey,
@@ -151,6 +168,33 @@ class KeyService:
             '/cdp.api.consent.v1.KeyService/DestroyDataKeys',
             cdp_dot_api_dot_consent_dot_v1_dot_key__service__pb2.DestroyDataKeysRequest.SerializeToString,
             cdp_dot_api_dot_consent_dot_v1_dot_key__service__pb2.DestroyDataKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportKeyUsage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cdp.api.consent.v1.KeyService/ReportKeyUsage',
+            cdp_dot_api_dot_consent_dot_v1_dot_key__service__pb2.ReportKeyUsageRequest.SerializeToString,
+            cdp_dot_api_dot_consent_dot_v1_dot_key__service__pb2.ReportKeyUsageResponse.FromString,
             options,
             channel_credentials,
             insecure,

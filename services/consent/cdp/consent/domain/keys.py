@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from cdp.errors import InvalidArgument, too_many
@@ -24,6 +24,14 @@ class DataKey:
     state: KeyState
     key: bytes | None = None
     version: int = 0
+    previous: dict[int, bytes] = field(
+        default_factory=dict
+    )  # retired versions, for older ciphertexts
+
+
+DEFAULT_USAGE_BUDGET = (
+    2**30
+)  # encryptions per key version, far below NIST's 2^32 random-nonce bound
 
 
 def check_subject_ids(subject_ids: list[str]) -> None:

@@ -10,13 +10,21 @@ from sqlalchemy import Connection, Engine
 
 from cdp.consent.adapters.repository import SqlKeyRepository
 from cdp.consent.adapters.tombstones import TombstoneLog
-from cdp.consent.domain.keys import DataKey, KeyState, check_subject_ids
+from cdp.consent.domain.keys import (
+    DEFAULT_USAGE_BUDGET,
+    MAX_SUBJECTS,
+    DataKey,
+    KeyState,
+    check_subject_ids,
+)
 from cdp.consent.domain.suppression import Suppressor
 from cdp.db import write_transaction
+from cdp.errors import too_many
 from cdp.pii.kek import KeyProvider
 
 log = logging.getLogger("cdp.consent.keys")
 KEY_LOCK = 0x4B45_5953  # serialises key creation and destruction on PostgreSQL
+MAX_USAGES = 10_000
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,7 @@ class KeyStore:
     tombstones: TombstoneLog
     # Appends one audit entry in the caller's transaction: (conn, action, subject_ids, details).
     audit: Callable[[Connection, str, list[str], dict], None] | None = None
+    usage_budget: int = DEFAULT_USAGE_BUDGET
 
     def repository(self, conn: Connection) -> SqlKeyRepository:
         return SqlKeyRepository(conn, self.provider, self.suppressor)
@@ -61,6 +70,22 @@ def destroy_in(conn: Connection, store: KeyStore, subject_ids: list[str], reques
     """Within the caller's transaction; the tombstone log is on disk before the keys go."""
     store.tombstones.append(store.suppressor.entry(s) for s in subject_ids)
     return store.repository(conn).destroy(subject_ids, request_id)
+
+
+def report_key_usage(store: KeyStore, usages: dict[tuple[str, int], int]) -> list[str]:
+    """Adds up encryptions per key; a key past the budget is rotated at once (R16), older versions kept."""
+    if len(usages) > MAX_USAGES:
+        raise too_many("usages", MAX_USAGES)
+    check_subject_ids(list({s for s, _ in usages})[:MAX_SUBJECTS])
+    with write_transaction(store.engine, KEY_LOCK) as conn:
+        repository = store.repository(conn)
+        rotated = repository.add_usage(usages, store.usage_budget)
+        repository.rotate(rotated)
+        if rotated and store.audit is not None:
+            store.audit(
+                conn, "key.rotated", rotated, {"rotated": len(rotated), "reason": "usage budget"}
+            )
+    return rotated
 
 
 def reapply_tombstones(store: KeyStore) -> int:
