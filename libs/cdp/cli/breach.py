@@ -98,14 +98,18 @@ def _print(incident: pb.Incident, draft: dict, as_json: bool, verb: str) -> None
     console.print(f"incident [bold]{incident.name}[/] {verb}".rstrip())
     console.print(f"notify the regulators by [bold]{draft['notify_by']}[/] (72 h after awareness)")
     console.print(_table(draft))
+    for notice in draft["notices"]:
+        missing = ", ".join(notice["missing"]) or "nothing"
+        # soft_wrap: field names stay whole however narrow the terminal.
+        console.print(
+            f"{notice['jurisdiction']}: {notice['regulator']}; missing: {missing}", soft_wrap=True
+        )
 
 
 def _table(draft: dict) -> Table:
     table = Table(
         "jurisdiction",
-        "regulator",
         "complete",
-        "missing",
         "deadline",
         "hours left",
         title=f"draft notices as of {draft['draft_time']}",
@@ -114,9 +118,7 @@ def _table(draft: dict) -> Table:
         hours = notice["hours_remaining"]
         table.add_row(
             notice["jurisdiction"],
-            notice["regulator"],
             f"{notice['completeness_percent']:g} %",
-            ", ".join(notice["missing"]) or "—",
             notice["deadline"],
             f"[red]{hours:g} (overdue)[/]" if notice["overdue"] else f"{hours:g}",
         )

@@ -16,6 +16,6 @@ def upgrade(engine: Engine, script_location: Path, version_table: str = "alembic
     config.set_main_option("script_location", str(script_location))
     config.attributes["connection_engine"] = engine
     config.attributes["version_table"] = version_table
-    command.upgrade(config, "heads")  # every branch: parallel work may add sibling revisions
+    command.upgrade(config, "head")
     # Start-up is also when a crash between an erasure's commit and its WAL truncation is mended.
     truncate_wal(engine)

@@ -10,6 +10,9 @@ from google.protobuf import timestamp_pb2
 from cdp.api.consent.v1 import privacy_service_pb2 as pb
 from cdp.consent.domain.breach import Incident, incident_id_from_name
 from cdp.consent.service_layer import breach
+from cdp.errors import InvalidArgument
+
+_MIN_SECONDS, _MAX_SECONDS = -62_135_596_800, 253_402_300_799  # 0001-01-01 .. 9999-12-31
 
 
 class IncidentMethods:
@@ -68,7 +71,13 @@ def _proto(incident: Incident) -> pb.Incident:
 def _time(message: pb.Incident, name: str) -> datetime | None:
     if not message.HasField(name):
         return None
-    return getattr(message, name).ToDatetime(tzinfo=UTC)
+    stamp: timestamp_pb2.Timestamp = getattr(message, name)
+    # ToDatetime raises ValueError outside 0001..9999 or with bad nanos: that is the caller's error.
+    if not (_MIN_SECONDS <= stamp.seconds <= _MAX_SECONDS and 0 <= stamp.nanos < 1_000_000_000):
+        raise InvalidArgument(
+            "INVALID_TIMESTAMP", f"incident.{name} is out of range", field=f"incident.{name}"
+        )
+    return stamp.ToDatetime(tzinfo=UTC)
 
 
 def _timestamp(moment: datetime) -> timestamp_pb2.Timestamp:
