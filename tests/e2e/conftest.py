@@ -24,8 +24,9 @@ def free_ports(count: int) -> list[int]:
 
 
 def start_suite(root: Path, env: dict[str, str] | None = None) -> Suite:
+    *ports, http_port = free_ports(len(START_ORDER) + 1)
     suite = Suite(
-        root, ports=dict(zip(START_ORDER, free_ports(len(START_ORDER)), strict=True)), env=env
+        root, ports=dict(zip(START_ORDER, ports, strict=True)), env=env, http_port=http_port
     )
     suite.start_all(timeout=90)
     return suite

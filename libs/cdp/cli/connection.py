@@ -9,6 +9,7 @@ import grpc
 import jwt
 
 from cdp.config import DEFAULT_PORTS
+from cdp.config.http_edge import DEFAULT_HTTP_PORT, dev_write_key_path
 from cdp.grpcx.channels import insecure_channel_with_token
 
 
@@ -20,9 +21,22 @@ class Connection:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir.resolve()
         state = self.data_dir / "suite.json"
-        self.ports = (
-            json.loads(state.read_text())["ports"] if state.exists() else dict(DEFAULT_PORTS)
-        )
+        saved = json.loads(state.read_text()) if state.exists() else {}
+        self.ports = saved.get("ports", dict(DEFAULT_PORTS))
+        self.http_port = saved.get("http_port", DEFAULT_HTTP_PORT)
+
+    @property
+    def http_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def write_key(self) -> str:
+        """The dev write key `cdp up` created, for the HTTP edge's Basic authentication."""
+        path = dev_write_key_path(self.data_dir)
+        if not path.exists():
+            raise SuiteNotRunning(
+                f"no dev write key in {path.parent}: start the suite with `cdp up`"
+            )
+        return path.read_text().strip()
 
     def token(self, role: str) -> str:
         path = self.data_dir / "tokens" / f"{role}.jwt"

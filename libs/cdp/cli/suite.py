@@ -15,6 +15,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from cdp.config import DEFAULT_PORTS
+from cdp.config.http_edge import DEFAULT_HTTP_PORT, ensure_dev_write_key, write_keys_path
 from cdp.grpcx.runtime import ensure_dev_keys
 from cdp.grpcx.tokens import ROLES, TokenIssuer, load_private_key
 
@@ -31,9 +32,12 @@ class Suite:
         data_dir: Path,
         ports: Mapping[str, int] | None = None,
         env: Mapping[str, str] | None = None,
+        http_port: int = DEFAULT_HTTP_PORT,
     ) -> None:
         self.data_dir = data_dir.resolve()
         self.ports = dict(ports or DEFAULT_PORTS)
+        # The ingestion process's Segment-compatible HTTP edge (CDP_HTTP_PORT).
+        self.http_port = http_port
         self._env = dict(env or {})
         self.processes: dict[str, subprocess.Popen] = {}
 
@@ -41,6 +45,13 @@ class Suite:
         ensure_dev_keys(self.data_dir)
         (self.data_dir / "logs").mkdir(exist_ok=True)
         self.refresh_tokens()
+        ensure_dev_write_key(
+            self.data_dir, write_keys_path({**os.environ, **self._env}, self.data_dir)
+        )
+
+    @property
+    def http_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
 
     def env_for(self, service: str) -> dict[str, str]:
         env = {
@@ -51,6 +62,8 @@ class Suite:
         }
         for peer, port in self.ports.items():
             env[f"CDP_{peer.upper()}_ADDR"] = f"127.0.0.1:{port}"
+        if service == "ingestion":
+            env["CDP_HTTP_PORT"] = str(self.http_port)
         return env
 
     def start(self, service: str) -> None:
@@ -118,7 +131,7 @@ class Suite:
             os.replace(tmp, path)
 
     def write_state(self) -> None:
-        state = {"pid": os.getpid(), "ports": self.ports}
+        state = {"pid": os.getpid(), "ports": self.ports, "http_port": self.http_port}
         (self.data_dir / "suite.json").write_text(json.dumps(state))
 
     def _healthy(self, service: str) -> bool:

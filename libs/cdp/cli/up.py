@@ -11,6 +11,7 @@ import typer
 
 from cdp.cli.output import FAILED, console, err_console
 from cdp.cli.suite import START_ORDER, Suite
+from cdp.config.http_edge import dev_write_key_path
 
 TOKEN_RENEWAL_SECONDS = 5 * 60
 
@@ -44,4 +45,7 @@ def _print_endpoints(suite: Suite) -> None:
     )
     for service in START_ORDER:
         console.print(f"  {service:<13} 127.0.0.1:{suite.ports[service]}")
+    console.print(f"  {'http edge':<13} {suite.http_endpoint}  (Segment API: /v1/batch, ...)")
+    # soft_wrap: the path stays whole (copyable) however narrow the terminal.
+    console.print(f"  {'write key':<13} {dev_write_key_path(suite.data_dir)}", soft_wrap=True)
     console.print("Ctrl-C stops it.")

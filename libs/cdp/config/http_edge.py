@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import secrets
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -45,6 +46,36 @@ def read_write_keys(path: Path) -> dict[str, str]:
     ):
         raise ConfigError(f"{path} must map each source to the sha256 hex of its write key")
     return {str(source): digest.lower() for source, digest in document.items()}
+
+
+class WriteKeys:
+    """The source a write key belongs to, from the keys file (read again whenever it changes)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int, int] | None = None
+        self._sources: dict[str, str] = {}
+
+    def check(self) -> None:
+        self._current()
+
+    def source(self, write_key: str) -> str | None:
+        # Keyed by the digest: a lookup's timing says nothing useful about the key itself.
+        return self._current().get(hash_write_key(write_key)) if write_key else None
+
+    def _current(self) -> dict[str, str]:
+        try:
+            stat = self._path.stat()
+            stamp: tuple[int, int, int] | None = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        except FileNotFoundError:
+            stamp = None
+        with self._lock:
+            if stamp != self._stamp or stamp is None:
+                keys = read_write_keys(self._path)
+                self._sources = {digest: source for source, digest in keys.items()}
+                self._stamp = stamp
+            return self._sources
 
 
 def ensure_dev_write_key(root: Path, keys_file: Path) -> str:
