@@ -78,10 +78,15 @@ class Suite:
         log.close()
 
     def start_all(self, timeout: float = 60.0) -> None:
+        """All five, or none: a service that fails to start takes the others down with it."""
         self.prepare()
-        for service in START_ORDER:
-            self.start(service)
-        self.wait_healthy(timeout)
+        try:
+            for service in START_ORDER:
+                self.start(service)
+            self.wait_healthy(timeout)
+        except BaseException:
+            self.stop_all()
+            raise
         self.write_state()
 
     def wait_healthy(self, timeout: float = 60.0, services: tuple[str, ...] = START_ORDER) -> None:
