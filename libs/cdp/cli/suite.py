@@ -59,6 +59,7 @@ class Suite:
             **self._env,
             "CDP_DATA_DIR": str(self.data_dir),
             "PORT": str(self.ports[service]),
+            "CDP_EXIT_WITH_PARENT": "1",  # children never outlive `cdp up` or a test run
         }
         for peer, port in self.ports.items():
             env[f"CDP_{peer.upper()}_ADDR"] = f"127.0.0.1:{port}"

@@ -37,6 +37,7 @@ class CommonSettings:
     token_private_key: Path
     key_cache_ttl: float
     peers: Mapping[str, str]
+    exit_with_parent: bool = False
 
     @classmethod
     def from_env(cls, service: str, env: Mapping[str, str]) -> CommonSettings:
@@ -55,6 +56,7 @@ class CommonSettings:
             token_private_key=Path(env.get("CDP_TOKEN_PRIVATE_KEY", root / "keys" / "token.pem")),
             key_cache_ttl=get_float(env, "CDP_KEY_CACHE_TTL", 30.0),
             peers=peers,
+            exit_with_parent=env.get("CDP_EXIT_WITH_PARENT") == "1",
         )
 
     @property
@@ -89,10 +91,14 @@ def ensure_dev_keys(root: Path) -> None:
     LocalKeyFileProvider(keys / "kek.json")
 
 
-def serve_until_signalled(server: grpc.Server, name: str, address: str, on_stop=None) -> None:
+def serve_until_signalled(
+    server: grpc.Server, name: str, address: str, on_stop=None, exit_with_parent: bool = False
+) -> None:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    if exit_with_parent:
+        threading.Thread(target=_watch_parent, args=(os.getppid(), stop), daemon=True).start()
     server.start()
     log.info("%s serving on %s", name, address)
     stop.wait()
@@ -100,3 +106,11 @@ def serve_until_signalled(server: grpc.Server, name: str, address: str, on_stop=
     if on_stop is not None:
         on_stop()
     server.stop(grace=5).wait()
+
+
+def _watch_parent(parent: int, stop: threading.Event) -> None:
+    """A service started by `cdp up` or a test stops by itself when its parent dies (even by kill -9)."""
+    while not stop.wait(1.0):
+        if os.getppid() != parent:
+            log.warning("parent process is gone; stopping")
+            stop.set()

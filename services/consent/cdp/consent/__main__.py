@@ -17,7 +17,13 @@ def main() -> None:
     app = bootstrap(settings)
     server, _port, _health = build_server(app, settings.common.address, settings.common.verifier())
     app.start()
-    serve_until_signalled(server, "consent", settings.common.address, on_stop=app.stop)
+    serve_until_signalled(
+        server,
+        "consent",
+        settings.common.address,
+        on_stop=app.stop,
+        exit_with_parent=settings.common.exit_with_parent,
+    )
 
 
 if __name__ == "__main__":

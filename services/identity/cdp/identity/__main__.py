@@ -23,7 +23,12 @@ def main() -> None:
     server, port, _health = build_server(app, settings.common.address, settings.common.verifier())
     app.start_relay()
     try:
-        serve_until_signalled(server, SERVICE, f"{settings.common.host}:{port}")
+        serve_until_signalled(
+            server,
+            SERVICE,
+            f"{settings.common.host}:{port}",
+            exit_with_parent=settings.common.exit_with_parent,
+        )
     finally:
         app.stop()
 

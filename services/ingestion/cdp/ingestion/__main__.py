@@ -28,7 +28,11 @@ def main() -> None:
     app.start_relay()
     try:
         serve_until_signalled(
-            server, "ingestion", settings.common.address, on_stop=health.enter_graceful_shutdown
+            server,
+            "ingestion",
+            settings.common.address,
+            on_stop=health.enter_graceful_shutdown,
+            exit_with_parent=settings.common.exit_with_parent,
         )
     finally:
         if edge is not None:

@@ -22,7 +22,13 @@ def main() -> None:
     server, port, _health = build_server(
         app, settings.common.address, settings.common.verifier(), settings.max_workers
     )
-    serve_until_signalled(server, "profile", f"{settings.common.host}:{port}", on_stop=app.close)
+    serve_until_signalled(
+        server,
+        "profile",
+        f"{settings.common.host}:{port}",
+        on_stop=app.close,
+        exit_with_parent=settings.common.exit_with_parent,
+    )
 
 
 if __name__ == "__main__":

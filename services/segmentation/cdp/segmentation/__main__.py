@@ -13,7 +13,9 @@ def main() -> None:
     telemetry.setup("segmentation", os.environ)
     settings = CommonSettings.from_env("segmentation", os.environ)
     server, _port, _health = build_server([], settings.address, settings.verifier())
-    serve_until_signalled(server, "segmentation", settings.address)
+    serve_until_signalled(
+        server, "segmentation", settings.address, exit_with_parent=settings.exit_with_parent
+    )
 
 
 if __name__ == "__main__":
