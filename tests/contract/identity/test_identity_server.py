@@ -42,12 +42,13 @@ class Client:
 
 
 @pytest.fixture
-def client(dev_dir, tmp_path, keys, mint) -> Iterator[Client]:
+def client(dev_dir, tmp_path, keys, mint, consent_audit) -> Iterator[Client]:
     settings = Settings.from_env(
         {
             "CDP_DATA_DIR": str(dev_dir),
             "DATABASE_URL": f"sqlite:///{tmp_path}/id.db",
             "CDP_PROFILE_ADDR": "127.0.0.1:9",
+            "CDP_CONSENT_ADDR": consent_audit.address,  # operator reads are audited there
         }
     )
     app = bootstrap(settings, key_source=keys)

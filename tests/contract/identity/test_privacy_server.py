@@ -81,13 +81,14 @@ class Served:
 
 
 @pytest.fixture
-def served(dev_dir, tmp_path, keys, mint) -> Iterator[Served]:
+def served(dev_dir, tmp_path, keys, mint, consent_audit) -> Iterator[Served]:
     db = tmp_path / "id.db"
     settings = Settings.from_env(
         {
             "CDP_DATA_DIR": str(dev_dir),
             "DATABASE_URL": f"sqlite:///{db}",
             "CDP_PROFILE_ADDR": "127.0.0.1:9",
+            "CDP_CONSENT_ADDR": consent_audit.address,  # operator reads are audited there
         }
     )
     app = bootstrap(settings, key_source=keys)

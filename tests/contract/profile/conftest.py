@@ -1,4 +1,5 @@
-"""The real profile server on 127.0.0.1:0 next to a small real IdentityService serving from a dict."""
+"""The real profile server on 127.0.0.1:0 next to small real IdentityService and PrivacyService fakes
+(identity serving from a dict, consent recording the operator-read audits)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from cdp.profile.bootstrap import App, bootstrap
 from cdp.profile.server import build_server
 from cdp.profile.settings import Settings
 from tests.integration.profile.support import Sealer
+from tests.support.access_audit import AuditPeer
 
 
 class FakeIdentity(identity_grpc.IdentityServiceServicer):
@@ -70,6 +72,7 @@ class Running:
     sealer: Sealer
     mint: Callable[..., str]
     database_url: str = ""
+    consent: AuditPeer | None = None
 
     @property
     def participant(self) -> participant_grpc.DataSubjectParticipantServiceStub:
@@ -104,6 +107,7 @@ def running(
     indexer: BlindIndexer,
     mint,
     identity: tuple[FakeIdentity, int],
+    consent_audit: AuditPeer,
 ) -> Iterator[Running]:
     fake, identity_port = identity
     database_url = f"sqlite:///{tmp_path / 'profile.db'}"
@@ -112,9 +116,10 @@ def running(
             "CDP_DATA_DIR": str(dev_dir),
             "DATABASE_URL": database_url,
             "CDP_IDENTITY_ADDR": f"127.0.0.1:{identity_port}",
+            "CDP_CONSENT_ADDR": consent_audit.address,
         }
     )
-    app = bootstrap(settings, key_source=keys)
+    app = bootstrap(settings, key_source=keys)  # the real auditor, pointed at the fake consent
     server, port, _health = build_server(app, "127.0.0.1:0", settings.common.verifier())
     server.start()
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
@@ -126,6 +131,7 @@ def running(
         Sealer(vault, indexer),
         mint,
         database_url,
+        consent_audit,
     )
     channel.close()
     server.stop(None).wait()

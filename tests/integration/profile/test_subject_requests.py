@@ -9,9 +9,11 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf import json_format
+from sqlalchemy import create_engine, select
 
 from cdp.api.profile.v1 import profile_service_pb2 as pb
 from cdp.pii.keycache import CachedKeySource
+from cdp.profile.adapters.orm import suppressions
 from cdp.profile.bootstrap import App, bootstrap
 from cdp.profile.domain.commands import BatchGetProfiles
 from cdp.profile.domain.errors import ProfileNotFound, SubjectRestricted
@@ -355,7 +357,7 @@ def test_a_fence_purges_the_subjects_keys_from_the_process_cache(
         app = bootstrap(settings, key_source=cache, identity_channel=unused)
         try:
             ann = Person([("user_id", "cached-ann")], [new_profile()])
-            subject_id = ann.subject(sealer).subject_ids[0]
+            (subject_id,) = ann.subject(sealer).subject_ids
             cache.get_keys([subject_id], create=True)
             keys.destroy(subject_id)  # in the key service; this process still caches the key
             cached = cache.get_keys([subject_id], create=False)[subject_id].destroyed
@@ -366,3 +368,22 @@ def test_a_fence_purges_the_subjects_keys_from_the_process_cache(
             assert cache.get_keys([subject_id], create=False)[subject_id].destroyed
         finally:
             app.close()
+
+
+def test_fence_entries_keep_the_digest_format_already_stored(app: App, database_url: str) -> None:
+    """Entries written before the digest moved to cdp.pii.subjects must keep matching."""
+    subject_id, blind = "sub_abcdefghijklmnopqrstuvwx", bytes(range(32))
+
+    fence(app, Subject((subject_id,), (blind,), ("p0123456789abcdef01234567",)))
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            stored = {bytes(row.digest).hex() for row in conn.execute(select(suppressions))}
+    finally:
+        engine.dispose()
+    assert stored == {
+        "3aba3d51e259b6fcd90d8a32a1a778c1c3d64b638d836ceb7e581910e53e2378",
+        "97dbea877ab35e834ae5290c6dbcceabb2dd8bf1ac02edb6ac337e490ada96bc",
+        "aac9e8c2d4342cb5fbf2cbab85d1215a89188b8a19c687c38a2c5bbac1ceef64",
+    }

@@ -8,14 +8,16 @@ import pytest
 
 from cdp.api.profile.v1 import profile_service_pb2 as profile_pb
 from cdp.errors import InvalidArgument
+from cdp.identity.adapters import privacy_sql
 from cdp.identity.adapters.pipeline import Needles
 from cdp.identity.adapters.repository import IdentifierVault
 from cdp.identity.domain import commands
 from cdp.identity.domain.errors import SubjectRestricted
 from cdp.identity.domain.model import Record, RecordKind
 from cdp.identity.domain.rules import Rules
-from cdp.identity.domain.subject import Subject, names_person, subject_of, without_person
+from cdp.identity.domain.subject import names_person, without_person
 from cdp.identity.service_layer import handlers, queries
+from cdp.pii.subjects import Subject
 from tests.unit.identity.builders import identify_command, resolve_events_command
 from tests.unit.identity.fakes import FakeUnitOfWork
 
@@ -30,7 +32,7 @@ def uow(vault, indexer) -> FakeUnitOfWork:
 
 
 def test_a_subject_keeps_its_items_and_bare_profile_ids():
-    subject = subject_of([SUBJECT_ID], [b"\x07" * 32], ["profiles/p" + "0" * 24])
+    subject = Subject.parse([SUBJECT_ID], [b"\x07" * 32], ["profiles/p" + "0" * 24])
 
     assert subject == Subject(
         frozenset({SUBJECT_ID}), frozenset({b"\x07" * 32}), frozenset({"p" + "0" * 24})
@@ -51,7 +53,7 @@ def test_a_subject_keeps_its_items_and_bare_profile_ids():
 )
 def test_a_malformed_subject_names_the_field(ids, indexes, profiles, reason, field):
     with pytest.raises(InvalidArgument) as caught:
-        subject_of(ids, indexes, profiles)
+        Subject.parse(ids, indexes, profiles)
 
     assert (caught.value.reason, caught.value.field) == (reason, field)
     assert all(value not in caught.value.message for value in ids)
@@ -178,3 +180,15 @@ def test_ordinary_reads_of_a_restricted_profile_refuse(uow):
             "FAILED_PRECONDITION",
             "SUBJECT_RESTRICTED",
         )
+
+
+def test_suppression_entries_keep_the_digest_format_already_stored():
+    """Entries written before the digest moved to cdp.pii.subjects must keep matching."""
+    blind, subject_id = bytes(range(32)), "sub_abcdefghijklmnopqrstuvwx"
+
+    found = privacy_sql.suppression_digests([blind], [subject_id])
+
+    assert {digest.hex(): key for digest, key in found.items()} == {
+        "a41c7d70052a7426e90b0ef20c375f21c7125ed3d6733f0f606775ffac02b78d": blind,
+        "1387d5ebadd3540d4caf4d39e6d6e3c3bd7badafe8248143f367b0d50a2b31f8": subject_id,
+    }

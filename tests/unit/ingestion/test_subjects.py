@@ -13,7 +13,8 @@ SUB_A = "sub_" + "a" * 24
 SUB_B = "sub_" + "b" * 24
 BLIND_A = b"\x0a" * 32
 BLIND_B = b"\x0b" * 32
-PROFILE = "profiles/p" + "0" * 24
+PROFILE_ID = "p" + "0" * 24
+PROFILE = "profiles/" + PROFILE_ID
 
 
 def _identifier(blind: bytes, subject_id: str) -> SealedIdentifier:
@@ -59,12 +60,12 @@ def test_an_event_is_the_subjects_by_its_subject_or_any_identifier() -> None:
 
 
 def test_needles_are_every_key_as_bytes() -> None:
-    subject = Subject(frozenset({SUB_A}), frozenset({BLIND_A}), frozenset({PROFILE}))
+    subject = Subject(frozenset({SUB_A}), frozenset({BLIND_A}), frozenset({PROFILE_ID}))
     assert subject.needles() == [BLIND_A, SUB_A.encode()]
 
 
 def test_suppression_digests_hide_the_keys_and_restriction_adds_profiles() -> None:
-    subject = Subject(frozenset({SUB_A}), frozenset({BLIND_A}), frozenset({PROFILE}))
+    subject = Subject(frozenset({SUB_A}), frozenset({BLIND_A}), frozenset({PROFILE_ID}))
     digests = subject.suppression_digests()
     assert len(digests) == 2 and all(len(d) == 32 for d in digests)
     assert BLIND_A not in digests and not any(SUB_A.encode() in d for d in digests)

@@ -23,7 +23,12 @@ from cdp.ingestion.domain.model import (
     Status,
 )
 from cdp.ingestion.domain.subjects import Subject
-from cdp.ingestion.domain.suppression import SuppressionList, blind_digest, subject_digest
+from cdp.ingestion.domain.suppression import (
+    SuppressionList,
+    blind_digest,
+    profile_digest,
+    subject_digest,
+)
 from cdp.ingestion.service_layer import handlers
 from cdp.pii import BlindIndexer, Vault
 from tests.unit.ingestion.fakes import NOW_NS, FakeEventLog, FakeSubjects, FakeUnitOfWork
@@ -167,3 +172,16 @@ def test_a_subject_owns_what_the_filter_blocks() -> None:
     event = _sealed("a", SUB_B, b"\x01" * 32)
     assert subject.owns(event.subject_id, event.identifiers)
     assert suppression.blocks(event.subject_id, event.identifiers)
+
+
+def test_entries_keep_the_digest_format_already_stored() -> None:
+    """Entries written before the digest moved to cdp.pii.subjects must keep matching."""
+    assert blind_digest(bytes(range(32))).hex() == (
+        "9a442b6d8bef28405c9a48b2905627da12eb1cf46881f4bc93a146ac303929a5"
+    )
+    assert subject_digest("sub_abcdefghijklmnopqrstuvwx").hex() == (
+        "b95c155ee9ff7034b913cc7cbfed15c1dcf2c45e6e961e7f003f6ad980e916b0"
+    )
+    assert profile_digest("profiles/p0123456789abcdef01234567").hex() == (
+        "7cccafa62e7adab7a5e15a918cc68fdbfb4bda3c8139e6ac8c2c9044c3e2e8e0"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cdp.errors import InvalidArgument
+from cdp.pii.subjects import request_label
 from cdp.profile.domain.commands import EventChange, MergeChange, SplitChange
 from cdp.profile.domain.model import (
     EventType,
@@ -20,7 +21,6 @@ from cdp.profile.domain.privacy import (
     Suppression,
     export_document,
     named_by,
-    request_label,
     unsuppressed,
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Protocol
 
@@ -11,10 +12,11 @@ from sqlalchemy import Engine
 from cdp.db import make_engine, upgrade
 from cdp.grpcx.keys import key_source as grpc_key_source
 from cdp.identity.adapters import orm
-from cdp.identity.adapters.clients import ProfileChangesClient
+from cdp.identity.adapters.clients import GrpcAccessAuditor, ProfileChangesClient
 from cdp.identity.adapters.pipeline import ProfileDelivery, PruningRelay
 from cdp.identity.adapters.repository import IdentifierVault
 from cdp.identity.domain.rules import Rules
+from cdp.identity.service_layer.access import AccessAuditor
 from cdp.identity.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 from cdp.identity.settings import Settings
 from cdp.pii import BlindIndexer, Vault
@@ -22,6 +24,12 @@ from cdp.pii.keycache import CachedKeySource
 from cdp.pii.vault import KeySource
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class Wiring(Enum):
+    """bootstrap's default for a peer: the real client over the peer channel."""
+
+    PEER = "peer"
 
 
 class Closeable(Protocol):
@@ -35,6 +43,8 @@ class App:
     rules: Rules
     relay: PruningRelay
     channels: tuple[Closeable, ...]  # gRPC channels to peers
+    # Operator reads are audited here; None only where a test builds the app without consent.
+    auditor: AccessAuditor | None
     # This process's data-key cache, purged when a subject is fenced (None: keys are not cached here).
     key_cache: CachedKeySource | None = None
 
@@ -52,14 +62,25 @@ class App:
         self.engine.dispose()
 
 
-def bootstrap(settings: Settings, key_source: KeySource | None = None) -> App:
-    """Migrates the database and wires the app; the relay to profile starts with start_relay()."""
+def bootstrap(
+    settings: Settings,
+    key_source: KeySource | None = None,
+    auditor: AccessAuditor | Wiring | None = Wiring.PEER,
+) -> App:
+    """Migrates the database and wires the app; the relay to profile starts with start_relay().
+
+    The auditor defaults to consent's RecordDataAccess over the peer channel (production always
+    takes the default); tests pass a fake, or None to serve operator reads unaudited.
+    """
     engine = make_engine(settings.common.database_url)
     upgrade(engine, MIGRATIONS)
     channels = [settings.common.peer_channel("profile")]
     if key_source is None:
         channels.append(settings.common.peer_channel("consent"))
         key_source = grpc_key_source(channels[-1], settings.common.key_cache_ttl)
+    if auditor is Wiring.PEER:
+        channels.append(settings.common.peer_channel("consent"))
+        auditor = GrpcAccessAuditor(channels[-1], settings.common.service)
     key_cache = key_source if isinstance(key_source, CachedKeySource) else None
     identifiers = IdentifierVault(
         Vault(key_source),
@@ -74,4 +95,4 @@ def bootstrap(settings: Settings, key_source: KeySource | None = None) -> App:
         ProfileDelivery(ProfileChangesClient(channels[0]).apply),
         max_items=settings.relay_max_items,
     )
-    return App(engine, identifiers, settings.rules, relay, tuple(channels), key_cache)
+    return App(engine, identifiers, settings.rules, relay, tuple(channels), auditor, key_cache)

@@ -17,12 +17,11 @@ from cdp.identity.domain.subject import (
     HeldIdentity,
     ResolveSubject,
     RestrictSubject,
-    Subject,
     SubjectExport,
     SubjectRequest,
     check_request_name,
-    subject_of,
 )
+from cdp.pii.subjects import Subject
 
 SERVICE = "identity"
 
@@ -82,10 +81,8 @@ def export_document(found: SubjectExport) -> bytes:
 
 
 def _subject(request) -> Subject:
-    if not request.HasField("subject"):
-        raise field_required("subject")
     given = request.subject
-    return subject_of(given.subject_ids, given.blind_indexes, given.profiles)
+    return Subject.parse(list(given.subject_ids), list(given.blind_indexes), list(given.profiles))
 
 
 def _identity(found: HeldIdentity) -> dict:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import grpc
 
 from cdp.api.identity.v1 import identity_service_pb2 as pb
 from cdp.api.identity.v1 import identity_service_pb2_grpc as pb_grpc
+from cdp.grpcx.interceptors import current_caller
+from cdp.grpcx.roles import SERVICE
 from cdp.identity import mapping, privacy_mapping
 from cdp.identity.bootstrap import App
 from cdp.identity.domain import commands
-from cdp.identity.service_layer import handlers, privacy, queries
+from cdp.identity.service_layer import access, handlers, privacy, queries
+
+_METHODS = f"/{pb.DESCRIPTOR.services_by_name['IdentityService'].full_name}/"
 
 
 class IdentityServicer(pb_grpc.IdentityServiceServicer):
@@ -36,6 +42,7 @@ class IdentityServicer(pb_grpc.IdentityServiceServicer):
         self, request: pb.LookupProfileRequest, context: grpc.ServicerContext
     ) -> pb.LookupProfileResponse:
         profile_id = queries.lookup_profile(mapping.lookup_profile(request), self._app.new_uow())
+        self._audit("LookupProfile", [profile_id])
         return pb.LookupProfileResponse(profile=mapping.profile_name(profile_id))
 
     def ListProfileIdentities(
@@ -43,6 +50,7 @@ class IdentityServicer(pb_grpc.IdentityServiceServicer):
     ) -> pb.ListProfileIdentitiesResponse:
         query = commands.ListProfileIdentities(commands.profile_id_of(request.profile, "profile"))
         profile_id, found = queries.list_profile_identities(query, self._app.new_uow())
+        self._audit("ListProfileIdentities", [profile_id])
         return pb.ListProfileIdentitiesResponse(
             profile=mapping.profile_name(profile_id),
             identities=[mapping.identity(i) for i in found],
@@ -53,6 +61,7 @@ class IdentityServicer(pb_grpc.IdentityServiceServicer):
     ) -> pb.ExplainProfileResponse:
         query = commands.ExplainProfile(commands.profile_id_of(request.profile, "profile"))
         profile_id, records = queries.explain_profile(query, self._app.new_uow())
+        self._audit("ExplainProfile", [profile_id])
         return pb.ExplainProfileResponse(
             profile=mapping.profile_name(profile_id),
             records=[mapping.merge_record(r) for r in records],
@@ -74,3 +83,15 @@ class IdentityServicer(pb_grpc.IdentityServiceServicer):
             privacy_mapping.resolve_subject(request), self._app.new_uow(), self._app.rules
         )
         return pb.ResolveSubjectResponse(subject=privacy_mapping.subject(found))
+
+    def _audit(self, method: str, profile_ids: Sequence[str]) -> None:
+        """After the read, before the answer: an operator's read that cannot be audited fails."""
+        access.audit_read(self._app.auditor, _reader(), _METHODS + method, profile_ids)
+
+
+def _reader() -> access.Reader:
+    caller = current_caller.get()
+    if caller is None:
+        # The auth interceptor always names the caller; were it ever missing, audit, never skip.
+        return access.Reader("unknown", operator=True)
+    return access.Reader(caller.subject, operator=SERVICE not in caller.roles)

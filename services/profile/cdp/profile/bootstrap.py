@@ -1,10 +1,11 @@
-"""Composition root: engine, migrations, vault and identity client wired into an App (no import-time I/O)."""
+"""Composition root: engine, migrations, vault and peer clients in an App (no import-time I/O)."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 import grpc
@@ -13,8 +14,9 @@ from cdp.db import make_engine, upgrade
 from cdp.grpcx.keys import key_source as grpc_key_source
 from cdp.pii import Vault
 from cdp.pii.vault import KeySource
-from cdp.profile.adapters.clients import GrpcIdentityDirectory
+from cdp.profile.adapters.clients import GrpcAccessAuditor, GrpcIdentityDirectory
 from cdp.profile.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from cdp.profile.service_layer.access import AccessAuditor
 from cdp.profile.service_layer.ports import IdentityDirectory
 from cdp.profile.service_layer.unit_of_work import AbstractUnitOfWork
 from cdp.profile.settings import Settings
@@ -23,11 +25,19 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "profile_alembic_version"
 
 
+class Wiring(Enum):
+    """bootstrap's default for a peer: the real client over the peer channel."""
+
+    PEER = "peer"
+
+
 @dataclass(frozen=True)
 class App:
     # A factory, not an instance: the gRPC thread pool runs RPCs concurrently.
     new_uow: Callable[..., AbstractUnitOfWork]
     identity: IdentityDirectory
+    # Operator reads are audited here; None only where a test builds the app without consent.
+    auditor: AccessAuditor | None
     close: Callable[[], None]
     # Drops subjects' data keys from this process's key cache (FenceSubject).
     purge_keys: Callable[[Sequence[str]], None] = lambda _subject_ids: None
@@ -37,8 +47,13 @@ def bootstrap(
     settings: Settings,
     key_source: KeySource | None = None,
     identity_channel: grpc.Channel | None = None,
+    auditor: AccessAuditor | Wiring | None = Wiring.PEER,
 ) -> App:
-    """Migrates the database to head and builds the App; close() releases what it opened."""
+    """Migrates the database to head and builds the App; close() releases what it opened.
+
+    The auditor defaults to consent's RecordDataAccess over the peer channel (production always
+    takes the default); tests pass a fake, or None to serve operator reads unaudited.
+    """
     engine = make_engine(settings.common.database_url)
     upgrade(engine, MIGRATIONS, VERSION_TABLE)
     owned: list[grpc.Channel] = []
@@ -47,6 +62,9 @@ def bootstrap(
         key_source = grpc_key_source(owned[-1], settings.common.key_cache_ttl)
     if identity_channel is None:
         owned.append(identity_channel := settings.common.peer_channel("identity"))
+    if auditor is Wiring.PEER:
+        owned.append(settings.common.peer_channel("consent"))
+        auditor = GrpcAccessAuditor(owned[-1], settings.common.service)
     vault = Vault(key_source)
 
     def close() -> None:
@@ -57,6 +75,7 @@ def bootstrap(
     return App(
         new_uow=functools.partial(SqlAlchemyUnitOfWork, engine, vault),
         identity=GrpcIdentityDirectory(identity_channel, settings.identity_timeout),
+        auditor=auditor,
         close=close,
         purge_keys=_purger(key_source),
     )

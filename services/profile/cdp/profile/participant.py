@@ -8,8 +8,9 @@ import grpc
 
 from cdp.api.privacy.v1 import participant_service_pb2 as pb
 from cdp.api.privacy.v1 import participant_service_pb2_grpc as pb_grpc
+from cdp.pii.subjects import Subject
 from cdp.profile.bootstrap import App
-from cdp.profile.domain.privacy import RestrictSubject, Subject, SubjectRequest
+from cdp.profile.domain.privacy import RestrictSubject, SubjectRequest
 from cdp.profile.service_layer import privacy
 
 
@@ -53,4 +54,6 @@ def _command(
 
 
 def _subject(subject: pb.Subject) -> Subject:
-    return Subject.parse(subject.subject_ids, subject.blind_indexes, subject.profiles)
+    return Subject.parse(
+        list(subject.subject_ids), list(subject.blind_indexes), list(subject.profiles)
+    )

@@ -64,7 +64,7 @@ def _check_actor(actor: str) -> None:
 def _check_method(method: str) -> None:
     if not method:
         raise field_required("method")
-    if len(method) > MAX_METHOD or not _METHOD.match(method):
+    if len(method) > MAX_METHOD or not _METHOD.fullmatch(method):
         raise InvalidArgument(
             "INVALID_METHOD",
             "method must be a full method name such as /cdp.api.<pkg>.v1.<Service>/<Method>",
@@ -78,7 +78,7 @@ def _check_profiles(profiles: Sequence[str]) -> None:
     if len(profiles) > MAX_PROFILES:
         raise too_many("profiles", MAX_PROFILES)
     for index, name in enumerate(profiles):
-        if not _PROFILE.match(name):
+        if not _PROFILE.fullmatch(name):
             field = f"profiles[{index}]"
             raise InvalidArgument(
                 "INVALID_PROFILE_NAME",

@@ -36,8 +36,8 @@ from cdp.consent.domain.consent_rules import (
 from cdp.consent.domain.receipts import subject_digest
 from cdp.db import write_transaction
 from cdp.errors import FailedPrecondition, InvalidArgument, field_required
-from cdp.pii import BlindIndexer, InvalidIdentifier
-from cdp.pii.normalize import is_blocked, normalize
+from cdp.pii import IDENTIFIER_TYPES, BlindIndexer, InvalidIdentifier
+from cdp.pii.normalize import CUSTOM_TYPE, is_blocked, normalize
 
 RECORDED = "consent.recorded"
 
@@ -139,6 +139,13 @@ def subject_id_of(indexer: BlindIndexer, subject: IdentifierRef, field: str = "s
     """The pseudonymous subject named by an identifier; the value itself goes no further."""
     if not subject.type:
         raise field_required(f"{field}.type")
+    if subject.type not in IDENTIFIER_TYPES and not CUSTOM_TYPE.match(subject.type):
+        # Checked before normalize(), whose messages repeat the type (unbounded, caller-chosen).
+        raise InvalidArgument(
+            "UNKNOWN_IDENTIFIER_TYPE",
+            "identifier type must be lower_snake_case",
+            field=f"{field}.type",
+        )
     if not subject.value:
         raise field_required(f"{field}.value")
     try:

@@ -18,6 +18,7 @@ from cdp.consent.domain.requests import DataSubjectRequest, RequestType, State, 
 from cdp.consent.service_layer.privacy import PrivacyDeps
 from cdp.db import truncate_wal, write_transaction
 from cdp.pii import Aad, Vault
+from cdp.pii.vault import SubjectErased
 
 log = logging.getLogger("cdp.consent.dsr")
 MAX_BACKOFF = 30.0
@@ -156,7 +157,10 @@ def export_document(request: DataSubjectRequest, deps: PrivacyDeps, vault: Vault
         _subject_id, sealed = SqlRequestRepository(conn).export(request.request_id)
     if sealed is None:
         return b""
-    return vault.open(sealed, _export_aad(request, "document"))
+    try:
+        return vault.open(sealed, _export_aad(request, "document"))
+    except SubjectErased:
+        return b""  # the subject was erased since: the export was shredded with their key
 
 
 def _export_aad(request: DataSubjectRequest, part: str) -> Aad:

@@ -27,10 +27,10 @@ from cdp.identity.domain.subject import (
     HeldIdentity,
     HeldProfile,
     Restriction,
-    Subject,
     SubjectExport,
     without_person,
 )
+from cdp.pii.subjects import Subject
 
 
 class SqlAlchemyPrivacyRepository:
@@ -46,18 +46,18 @@ class SqlAlchemyPrivacyRepository:
         """The person behind these (type, blind index) pairs and profile ids, as far as the graph knows."""
         pairs = {(kind, bi) for id_type, bi in wanted for kind in lookup_types(id_type)}
         seeds = sql.typed_node_profiles(self._conn, pairs) | set(profile_ids)
-        return _subject(sql.person(self._conn, seeds))
+        return _widened(Subject(), sql.person(self._conn, seeds))
 
     def suppress(self, subject: Subject, now: datetime) -> tuple[Subject, int]:
         """Suppresses the subject and every identifier of their profiles; returns them and how many
         suppression entries were new."""
-        whole = subject | _subject(self._person(subject))
+        whole = _widened(subject, self._person(subject))
         return whole, self._suppress(whole, now)
 
     def erase(self, subject: Subject, now: datetime) -> tuple[Subject, dict[str, int]]:
         """Deletes the person; keeps (and completes) only their suppression entries."""
         person = self._person(subject)
-        whole = subject | _subject(person)
+        whole = _widened(subject, person)
         self._suppress(whole, now)
         counts: Counter[str] = Counter(dict.fromkeys(ERASE_KINDS, 0))
         deleted, rewritten = [], []
@@ -85,7 +85,7 @@ class SqlAlchemyPrivacyRepository:
 
     def export(self, subject: Subject) -> SubjectExport:
         person = self._person(subject)
-        whole = subject | _subject(person)
+        whole = _widened(subject, person)
         values = self._identifiers.open_rows(person.nodes)
         identities = [_held(row, values.get(row.id)) for row in person.nodes]
         opened = {
@@ -113,7 +113,7 @@ class SqlAlchemyPrivacyRepository:
 
     def restrict(self, subject: Subject, restricted: bool, now: datetime) -> int:
         """Records or lifts restriction for everything that names the person; returns rows changed."""
-        whole = subject | _subject(self._person(subject))
+        whole = _widened(subject, self._person(subject))
         if restricted:
             return sum(
                 sql.add_keys(self._conn, table, keys, now)
@@ -131,11 +131,12 @@ class SqlAlchemyPrivacyRepository:
         return sql.suppress(self._conn, whole.blind_indexes, whole.subject_ids, now)
 
 
-def _subject(person: sql.Person) -> Subject:
+def _widened(subject: Subject, person: sql.Person) -> Subject:
+    """The subject with every identifier node and profile name of the person across merges."""
     return Subject(
-        frozenset(row.subject_id for row in person.nodes),
-        frozenset(row.blind_index for row in person.nodes),
-        person.profile_ids,
+        subject.subject_ids | {row.subject_id for row in person.nodes},
+        subject.blind_indexes | {row.blind_index for row in person.nodes},
+        subject.profile_ids | person.profile_ids,
     )
 
 

@@ -5,7 +5,6 @@ Ciphertext passes through here as opaque bytes; opening happens in repository.py
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +20,7 @@ from cdp.identity.adapters.orm import (
     restricted_subjects,
     suppressions,
 )
+from cdp.pii.subjects import suppression_digest
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,10 @@ def suppression_digests(
     blind_indexes: Collection[bytes], subject_ids: Collection[str]
 ) -> dict[bytes, bytes | str]:
     """How suppression entries are stored: a digest per blind index and subject id, by digest."""
-    found: dict[bytes, bytes | str] = {_digest(b"blind_index", bi): bi for bi in blind_indexes}
-    found.update({_digest(b"subject_id", s.encode()): s for s in subject_ids})
+    found: dict[bytes, bytes | str] = {
+        suppression_digest("blind_index", bi): bi for bi in blind_indexes
+    }
+    found.update({suppression_digest("subject_id", s): s for s in subject_ids})
     return found
 
 
@@ -116,10 +118,6 @@ def suppress(
     conn: Connection, blind_indexes: Collection[bytes], subject_ids: Collection[str], now: datetime
 ) -> int:
     return add_keys(conn, suppressions, suppression_digests(blind_indexes, subject_ids), now)
-
-
-def _digest(kind: bytes, key: bytes) -> bytes:
-    return hashlib.sha256(kind + b"\0" + key).digest()
 
 
 def add_keys(conn: Connection, table: Table, keys: Collection, now: datetime) -> int:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from cdp.errors import field_required, too_many, value_too_long
 from cdp.identity.domain.errors import InvalidIdentifierValue, InvalidProfileName
 from cdp.identity.domain.model import SealedIdentifier, Sighting
-from cdp.pii.normalize import InvalidIdentifier, normalize
+from cdp.pii.normalize import CUSTOM_TYPE, IDENTIFIER_TYPES, InvalidIdentifier, normalize
 
 MAX_SETS = 500
 # The internal hop takes what ingestion's outbox relay sends in one call: up to cdp.db.outbox.Relay's
@@ -93,11 +93,19 @@ def plain_identifier(id_type: str, value: str, field: str) -> PlainIdentifier:
     """Normalises as on write (the one shared normaliser); errors name the field, never the value."""
     if not id_type:
         raise field_required(f"{field}.type")
+    if not is_identifier_type(id_type):  # before normalize(), whose messages repeat the type
+        raise InvalidIdentifierValue(
+            "UNKNOWN_IDENTIFIER_TYPE", "identifier type must be lower_snake_case", f"{field}.type"
+        )
     try:
         return PlainIdentifier(id_type, normalize(id_type, value))
     except InvalidIdentifier as exc:
         bad = f"{field}.type" if exc.reason == "UNKNOWN_IDENTIFIER_TYPE" else f"{field}.value"
         raise InvalidIdentifierValue(exc.reason, str(exc), field=bad) from exc
+
+
+def is_identifier_type(id_type: str) -> bool:
+    return id_type in IDENTIFIER_TYPES or CUSTOM_TYPE.match(id_type) is not None
 
 
 def profile_id_of(name: str, field: str) -> str:

@@ -12,11 +12,11 @@ from cdp.identity.domain.rules import Rules
 from cdp.identity.domain.subject import (
     ResolveSubject,
     RestrictSubject,
-    Subject,
     SubjectExport,
     SubjectRequest,
 )
 from cdp.identity.service_layer.unit_of_work import AbstractUnitOfWork
+from cdp.pii.subjects import Subject, request_label
 
 log = logging.getLogger("cdp.identity")
 
@@ -34,11 +34,11 @@ def resolve_subject(cmd: ResolveSubject, uow: AbstractUnitOfWork, rules: Rules) 
     ]
     with uow.privacy() as repo:
         found = repo.resolve(wanted, cmd.profile_ids)
-    requested = Subject(
-        frozenset(uow.identifiers.subject_id(bi) for _, bi in wanted),
-        frozenset(bi for _, bi in wanted),
+    return Subject(
+        found.subject_ids | {uow.identifiers.subject_id(bi) for _, bi in wanted},
+        found.blind_indexes | {bi for _, bi in wanted},
+        found.profile_ids,
     )
-    return found | requested
 
 
 def fence_subject(cmd: SubjectRequest, uow: AbstractUnitOfWork) -> int:
@@ -46,7 +46,7 @@ def fence_subject(cmd: SubjectRequest, uow: AbstractUnitOfWork) -> int:
     with uow.privacy(write=True) as repo:
         whole, added = repo.suppress(cmd.subject, _now())
     uow.identifiers.forget(whole.subject_ids, whole.blind_indexes)
-    log.info("fenced for %s: %d new suppression entries", cmd.request, added)
+    log.info("fenced for %s: %d new suppression entries", request_label(cmd.request), added)
     return added
 
 
@@ -56,7 +56,7 @@ def erase_subject(cmd: SubjectRequest, uow: AbstractUnitOfWork) -> dict[str, int
         whole, counts = repo.erase(cmd.subject, _now())
     uow.compact()
     uow.identifiers.forget(whole.subject_ids, whole.blind_indexes)
-    log.info("erased for %s: %s", cmd.request, counts)
+    log.info("erased for %s: %s", request_label(cmd.request), counts)
     return counts
 
 
@@ -66,7 +66,7 @@ def export_subject(cmd: SubjectRequest, uow: AbstractUnitOfWork) -> SubjectExpor
         found = repo.export(cmd.subject)
     log.info(
         "exported for %s: %d profiles, %d identities, %d records",
-        cmd.request,
+        request_label(cmd.request),
         len(found.profiles),
         len(found.identities),
         len(found.records),
@@ -80,7 +80,7 @@ def restrict_subject(cmd: RestrictSubject, uow: AbstractUnitOfWork) -> int:
     log.info(
         "%s for %s: %d records changed",
         "restricted" if cmd.restricted else "restriction lifted",
-        cmd.request,
+        request_label(cmd.request),
         changed,
     )
     return changed

@@ -15,7 +15,8 @@ from cdp.identity.adapters.repository import IdentifierVault, SqlAlchemyGraphRep
 from cdp.identity.domain.commands import PlainSet
 from cdp.identity.domain.graph import WorkingGraph
 from cdp.identity.domain.model import ExplainedRecord, Identity, ProfileChange, Sighting
-from cdp.identity.domain.subject import Subject, SubjectExport
+from cdp.identity.domain.subject import SubjectExport
+from cdp.pii.subjects import Subject
 
 # Every graph write takes this lock (PostgreSQL advisory lock; SQLite's BEGIN IMMEDIATE already
 # serialises writers), so concurrent batches naming one person can never create two profiles.

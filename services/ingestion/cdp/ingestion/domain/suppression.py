@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import threading
 from collections.abc import Iterable
 from typing import Protocol
 
-# Entries are stored as SHA-256 digests, not as the keys themselves, so that after an erasure no
-# byte string of the subject (blind index, subject id) is left anywhere in the database, while
-# every later event that names them still hashes to a suppressed entry.
-_PREFIX_BLIND = b"cdp.suppression.blind\x00"
-_PREFIX_SUBJECT = b"cdp.suppression.subject\x00"
-_PREFIX_PROFILE = b"cdp.suppression.profile\x00"
+from cdp.pii.subjects import suppression_digest
+
+# The kinds ingestion's stored entries were made with (cdp.pii.subjects.suppression_digest).
+_BLIND = "cdp.suppression.blind"
+_SUBJECT = "cdp.suppression.subject"
+_PROFILE = "cdp.suppression.profile"
 
 
 class Keyed(Protocol):
@@ -26,16 +25,16 @@ class Keyed(Protocol):
 @functools.lru_cache(maxsize=65536)
 def blind_digest(blind_index: bytes) -> bytes:
     # Cached: the same people recur batch after batch.
-    return hashlib.sha256(_PREFIX_BLIND + blind_index).digest()
+    return suppression_digest(_BLIND, blind_index)
 
 
 @functools.lru_cache(maxsize=65536)
 def subject_digest(subject_id: str) -> bytes:
-    return hashlib.sha256(_PREFIX_SUBJECT + subject_id.encode()).digest()
+    return suppression_digest(_SUBJECT, subject_id)
 
 
 def profile_digest(profile: str) -> bytes:
-    return hashlib.sha256(_PREFIX_PROFILE + profile.encode()).digest()
+    return suppression_digest(_PROFILE, profile)
 
 
 class SuppressionList:

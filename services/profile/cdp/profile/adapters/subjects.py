@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Column, Connection, Table, delete, select
@@ -37,7 +37,7 @@ class SqlAlchemySubjectRepository:
             frontier = self._values(profiles.c.id, profiles.c.merged_into, frontier) - found
         return sorted(found)
 
-    def erase(self, profile_ids: Sequence[str], subject_ids: Sequence[str]) -> Erasure:
+    def erase(self, profile_ids: Sequence[str], subject_ids: Collection[str]) -> Erasure:
         survivors = self._values(profiles.c.merged_into, profiles.c.id, profile_ids)
         holders = self._values(events.c.profile_id, events.c.subject_id, subject_ids)
         holders |= self._values(traits.c.profile_id, traits.c.subject_id, subject_ids)
@@ -51,7 +51,7 @@ class SqlAlchemySubjectRepository:
             touched=tuple(sorted(touched)),
         )
 
-    def export(self, profile_ids: Sequence[str], subject_ids: Sequence[str]) -> SubjectData:
+    def export(self, profile_ids: Sequence[str], subject_ids: Collection[str]) -> SubjectData:
         wanted = set(profile_ids)
         states = SqlAlchemyProfileRepository(self._conn).load(wanted)
         trait_rows = self._rows(traits, profile_ids, subject_ids, lambda r: (r.profile_id, r.key))
@@ -89,7 +89,7 @@ class SqlAlchemySubjectRepository:
         self,
         table: Table,
         profile_ids: Sequence[str],
-        subject_ids: Sequence[str],
+        subject_ids: Collection[str],
         key: Callable[[Any], Any],
     ) -> list[Any]:
         found: dict[Any, Any] = {}

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from sqlalchemy import Connection, delete, insert, select
 
+from cdp.pii.subjects import Subject, suppression_digest
 from cdp.profile.adapters.orm import events, restrictions, suppressions
 from cdp.profile.adapters.profiles import chunks
 from cdp.profile.domain.model import ProfileState
-from cdp.profile.domain.privacy import Subject, Suppression
+from cdp.profile.domain.privacy import Suppression
 
 SUBJECT, BLIND_INDEX, PROFILE = "subject", "blind_index", "profile"
 
@@ -22,16 +22,12 @@ def _entries(subject: Subject) -> Iterator[tuple[str, str]]:
     yield from ((PROFILE, p) for p in subject.profile_ids)
 
 
-def _digest(kind: str, value: str) -> bytes:
-    return hashlib.sha256(f"{kind}\0{value}".encode()).digest()
-
-
 class SqlAlchemySuppressionRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def add(self, subject: Subject) -> int:
-        wanted = {_digest(kind, value) for kind, value in _entries(subject)}
+        wanted = {suppression_digest(kind, value) for kind, value in _entries(subject)}
         new = sorted(wanted - self._stored(wanted))
         if new:
             self._conn.execute(insert(suppressions), [{"digest": d} for d in new])
@@ -40,7 +36,9 @@ class SqlAlchemySuppressionRepository:
     def matching(self, named: Subject) -> Suppression:
         if self._conn.execute(select(suppressions.c.digest).limit(1)).first() is None:
             return Suppression()  # nobody was ever fenced: the pipeline's usual case
-        by_digest = {_digest(kind, value): (kind, value) for kind, value in _entries(named)}
+        by_digest = {
+            suppression_digest(kind, value): (kind, value) for kind, value in _entries(named)
+        }
         found = [by_digest[d] for d in self._stored(by_digest)]
         blind = {bytes.fromhex(value) for kind, value in found if kind == BLIND_INDEX}
         return Suppression(

@@ -49,8 +49,3 @@ class SubjectRestricted(FailedPrecondition):
         super().__init__(
             "SUBJECT_RESTRICTED", f"{name} belongs to a restricted data subject", name=name
         )
-
-
-class InvalidSubject(InvalidArgument):
-    def __init__(self, reason: str, field: str, shape: str) -> None:
-        super().__init__(reason, f"{field} must be {shape}", field=field)

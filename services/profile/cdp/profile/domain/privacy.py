@@ -2,83 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cdp.errors import field_required, too_many
+from cdp.pii.subjects import Subject
 from cdp.profile.domain.commands import (
     Change,
     EventChange,
     MergeChange,
-    profile_id,
     profile_name,
 )
-from cdp.profile.domain.errors import InvalidSubject
 from cdp.profile.domain.model import EventType, IncomingEvent, ProfileState, TraitValue
 
-SUBJECT_ID = re.compile(r"^sub_[a-z2-7]{24}$")
-BLIND_INDEX_BYTES = 32
-MAX_PER_KIND = 1000
-_REQUEST_NAME = re.compile(r"^dataSubjectRequests/[A-Za-z0-9_-]{1,64}$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Subject:
-    """Everything that names one data subject: subject ids, blind indexes, profile ids."""
-
-    subject_ids: tuple[str, ...] = ()
-    blind_indexes: tuple[bytes, ...] = ()
-    profile_ids: tuple[str, ...] = ()
-
-    @classmethod
-    def parse(
-        cls, subject_ids: Sequence[str], blind_indexes: Sequence[bytes], profiles: Sequence[str]
-    ) -> Subject:
-        """Validates each part; INVALID_ARGUMENT names the offending field, never the value."""
-        parts = (
-            ("subject.subject_ids", subject_ids),
-            ("subject.blind_indexes", blind_indexes),
-            ("subject.profiles", profiles),
-        )
-        for name, items in parts:
-            if len(items) > MAX_PER_KIND:
-                raise too_many(name, MAX_PER_KIND)
-        if not (subject_ids or blind_indexes or profiles):
-            raise field_required("subject")
-        return cls(
-            tuple(dict.fromkeys(_subject_id(s, i) for i, s in enumerate(subject_ids))),
-            tuple(dict.fromkeys(_blind_index(b, i) for i, b in enumerate(blind_indexes))),
-            tuple(
-                dict.fromkeys(
-                    profile_id(name, f"subject.profiles[{i}]") for i, name in enumerate(profiles)
-                )
-            ),
-        )
-
-
-def _subject_id(value: str, index: int) -> str:
-    if not SUBJECT_ID.match(value):
-        raise InvalidSubject(
-            "INVALID_SUBJECT_ID", f"subject.subject_ids[{index}]", "sub_ and 24 base32 characters"
-        )
-    return value
-
-
-def _blind_index(value: bytes, index: int) -> bytes:
-    if len(value) != BLIND_INDEX_BYTES:
-        raise InvalidSubject(
-            "INVALID_BLIND_INDEX", f"subject.blind_indexes[{index}]", "exactly 32 bytes"
-        )
-    return value
-
-
-def request_label(request: str) -> str:
-    """The request name for log lines; anything not shaped like one is not repeated."""
-    return request if _REQUEST_NAME.match(request) else "(unnamed request)"
 
 
 @dataclass(frozen=True)
@@ -96,13 +34,8 @@ class RestrictSubject:
     restricted: bool
 
 
-@dataclass(frozen=True)
-class Suppression:
-    """Which of the values one batch names are fenced."""
-
-    subject_ids: frozenset[str] = frozenset()
-    blind_indexes: frozenset[bytes] = frozenset()
-    profile_ids: frozenset[str] = frozenset()
+class Suppression(Subject):
+    """Which of the values one batch names are fenced (a Subject: the fenced part of it)."""
 
     def __bool__(self) -> bool:
         return bool(self.subject_ids or self.blind_indexes or self.profile_ids)
@@ -133,7 +66,7 @@ def named_by(changes: Iterable[Change]) -> Subject:
         else:
             profiles.add(change.new_profile_id)
     subjects.discard("")
-    return Subject(tuple(subjects), tuple(blind), tuple(profiles))
+    return Subject(frozenset(subjects), frozenset(blind), frozenset(profiles))
 
 
 def unsuppressed(changes: Sequence[Change], fence: Suppression) -> tuple[list[Change], int]:

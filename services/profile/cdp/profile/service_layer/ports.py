@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from cdp.pii.subjects import Subject
 from cdp.profile.domain.commands import IdentifierRef, ListProfileEvents
 from cdp.profile.domain.model import (
     Identity,
@@ -16,7 +17,7 @@ from cdp.profile.domain.model import (
     TraitValue,
 )
 from cdp.profile.domain.paging import Cursor
-from cdp.profile.domain.privacy import Erasure, Subject, SubjectData, Suppression
+from cdp.profile.domain.privacy import Erasure, SubjectData, Suppression
 from cdp.profile.domain.traits import TraitPlan
 
 
@@ -128,8 +129,8 @@ class SubjectRepository(Protocol):
         """The named profiles plus every profile that forwards to one of them."""
         ...
 
-    def erase(self, profile_ids: Sequence[str], subject_ids: Sequence[str]) -> Erasure:
+    def erase(self, profile_ids: Sequence[str], subject_ids: Collection[str]) -> Erasure:
         """Deletes the profiles, their rows, and every row sealed under the subject ids."""
         ...
 
-    def export(self, profile_ids: Sequence[str], subject_ids: Sequence[str]) -> SubjectData: ...
+    def export(self, profile_ids: Sequence[str], subject_ids: Collection[str]) -> SubjectData: ...

@@ -6,13 +6,13 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from cdp.pii.subjects import request_label
 from cdp.profile.domain.book import ProfileBook
 from cdp.profile.domain.privacy import (
     Erasure,
     RestrictSubject,
     SubjectRequest,
     export_document,
-    request_label,
 )
 from cdp.profile.service_layer.handlers import recompute
 from cdp.profile.service_layer.unit_of_work import AbstractUnitOfWork
@@ -24,7 +24,7 @@ PurgeKeys = Callable[[Sequence[str]], None]
 
 def fence_subject(cmd: SubjectRequest, uow: AbstractUnitOfWork, purge_keys: PurgeKeys) -> int:
     """Purges the subject's keys from this process's cache and fences it; new entries count."""
-    purge_keys(cmd.subject.subject_ids)
+    purge_keys(sorted(cmd.subject.subject_ids))
     with uow:
         added = uow.suppressions.add(cmd.subject)
         uow.commit()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from cdp.errors import InvalidArgument, field_required
-from cdp.pii import InvalidIdentifier, normalize
+from cdp.pii import IDENTIFIER_TYPES, InvalidIdentifier, normalize
+from cdp.pii.normalize import CUSTOM_TYPE
 from cdp.profile.domain import paging
 from cdp.profile.domain.commands import (
     BatchGetProfiles,
@@ -91,6 +92,13 @@ def _checked(identifier: IdentifierRef) -> IdentifierRef:
     """Validates with the suite's one normaliser so a bad value fails here, naming the field."""
     if not identifier.type:
         raise field_required("identifier.type")
+    if identifier.type not in IDENTIFIER_TYPES and not CUSTOM_TYPE.match(identifier.type):
+        # Checked before normalize(), whose messages repeat the type (unbounded, caller-chosen).
+        raise InvalidArgument(
+            "UNKNOWN_IDENTIFIER_TYPE",
+            "identifier type must be lower_snake_case",
+            field="identifier.type",
+        )
     try:
         normalize(identifier.type, identifier.value)
     except InvalidIdentifier as exc:
