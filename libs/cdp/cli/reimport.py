@@ -21,8 +21,8 @@ _DOCUMENT_IDS = {
     "phone": (("traits", "phone"), ("context", "traits", "phone")),
     "device_id": (("context", "device", "id"),),
 }
-# Ingestion's part of the export leaves these out; the profile part holds the same event whole.
-_PROFILE_ONLY = {"category": "category", "group_id": "groupId", "integrations": "integrations"}
+# Exported snake_case fields -> the Segment message's own keys.
+_ENVELOPE_FIELDS = {"category": "category", "group_id": "groupId", "integrations": "integrations"}
 _DOCUMENTS = ("properties", "traits", "context")
 
 
@@ -54,22 +54,21 @@ def rebuild(document: Any) -> list[Rebuilt]:
     events = _path(document, "services", "ingestion", "events")
     if not isinstance(events, list):
         raise NotAnExport("no services.ingestion.events list: not written by `cdp privacy export`")
-    extras = _profile_extras(_path(document, "services", "profile", "events"))
-    return [_rebuilt(n, exported, extras) for n, exported in enumerate(events, start=1)]
+    return [_rebuilt(n, exported) for n, exported in enumerate(events, start=1)]
 
 
-def _rebuilt(position: int, exported: Any, extras: dict[str, dict[str, Any]]) -> Rebuilt:
+def _rebuilt(position: int, exported: Any) -> Rebuilt:
     if not isinstance(exported, Mapping):
         return Rebuilt(position, "", None, SegmentJsonError("event", "must be a JSON object"))
     source = exported.get("source") if isinstance(exported.get("source"), str) else ""
     try:
-        message = segment_message(exported, extras.get(str(exported.get("message_id")), {}))
+        message = segment_message(exported)
         return Rebuilt(position, source, to_event(message))
     except SegmentJsonError as exc:
         return Rebuilt(position, source, None, exc)
 
 
-def segment_message(exported: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+def segment_message(exported: Mapping[str, Any]) -> dict[str, Any]:
     """The Segment message ingestion logged, as far as the export holds it."""
     kind = exported.get("type")
     message: dict[str, Any] = {
@@ -89,7 +88,9 @@ def segment_message(exported: Mapping[str, Any], extra: Mapping[str, Any]) -> di
     for field in _DOCUMENTS:
         if exported.get(field):
             message[field] = exported[field]
-    message.update({_PROFILE_ONLY[k]: v for k, v in extra.items()})
+    message.update(
+        {key: exported[field] for field, key in _ENVELOPE_FIELDS.items() if exported.get(field)}
+    )
     external = _external_ids(identifiers, message)
     if external:
         message["externalIds"] = external
@@ -142,18 +143,6 @@ def _normalized(kind: str, raw: str) -> str | None:
         return normalize(kind, raw)
     except InvalidIdentifier:
         return None
-
-
-def _profile_extras(events: Any) -> dict[str, dict[str, Any]]:
-    """message_id -> the fields only the profile part of the export holds for that event."""
-    if not isinstance(events, list):
-        return {}
-    extras: dict[str, dict[str, Any]] = {}
-    for event in events:
-        if isinstance(event, Mapping) and isinstance(event.get("message_id"), str):
-            found = {key: event[key] for key in _PROFILE_ONLY if event.get(key)}
-            extras.setdefault(event["message_id"], found)
-    return extras
 
 
 def _path(document: Any, *keys: str) -> Any:

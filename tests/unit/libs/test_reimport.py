@@ -42,7 +42,7 @@ def document(*events: dict[str, Any], profile: list[dict] | None = None) -> dict
 
 
 def test_identifiers_go_back_where_the_message_carried_them() -> None:
-    message = segment_message(exported(), {})
+    message = segment_message(exported())
 
     assert message == {
         "type": "identify",
@@ -57,11 +57,11 @@ def test_identifiers_go_back_where_the_message_carried_them() -> None:
 
 def test_envelope_ids_and_event_names_per_type() -> None:
     ids = [{"type": "user_id", "value": "u-1"}, {"type": "previous_id", "value": "a-1"}]
-    alias = segment_message(exported(type="alias", identifiers=ids, traits={}, context={}), {})
-    track = segment_message(exported(type="track", event_name="Order Completed"), {})
-    page = segment_message(exported(type="page", event_name="Trang chủ"), {})
+    alias = segment_message(exported(type="alias", identifiers=ids, traits={}, context={}))
+    track = segment_message(exported(type="track", event_name="Order Completed"))
+    page = segment_message(exported(type="page", event_name="Trang chủ"))
     anonymous = [{"type": "anonymous_id", "value": "a-1"}]
-    screen = segment_message(exported(type="screen", event_name="Home", identifiers=anonymous), {})
+    screen = segment_message(exported(type="screen", event_name="Home", identifiers=anonymous))
 
     assert (alias["userId"], alias["previousId"]) == ("u-1", "a-1")
     assert "traits" not in alias and "context" not in alias and "externalIds" not in alias
@@ -72,24 +72,19 @@ def test_envelope_ids_and_event_names_per_type() -> None:
 
 def test_an_identifier_no_document_explains_came_from_external_ids() -> None:
     # A group's traits describe the group: ingestion never read an email there.
-    group = segment_message(exported(type="group", traits={"email": "an@example.test"}), {})
-    elsewhere = segment_message(exported(traits={"email": "other@example.test"}), {})
+    group = segment_message(exported(type="group", traits={"email": "an@example.test"}))
+    elsewhere = segment_message(exported(traits={"email": "other@example.test"}))
 
     assert group["externalIds"] == {"email": "an@example.test", "crm_id": "c-1"}
     assert elsewhere["externalIds"]["email"] == "an@example.test"
 
 
-def test_fields_only_the_profile_part_holds_are_taken_from_the_same_message() -> None:
-    profile_events = [
-        {"message_id": "m-1", "group_id": "g-1", "integrations": {"All": True}},
-        {"message_id": "m-2", "category": "Catalog"},
-    ]
+def test_group_id_category_and_integrations_come_back_from_the_exported_event() -> None:
     rebuilt = rebuild(
         document(
-            exported(type="group"),
-            exported(message_id="m-2", type="page", event_name="P"),
+            exported(type="group", group_id="g-1", integrations={"All": True}),
+            exported(message_id="m-2", type="page", event_name="P", category="Catalog"),
             exported(message_id="m-3", type="page", event_name="Q"),
-            profile=profile_events,
         )
     )
 

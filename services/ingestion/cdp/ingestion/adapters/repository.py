@@ -218,6 +218,10 @@ def _exported(vault: Vault, event: SealedEvent, subject: Subject) -> dict[str, A
         "properties": document.get("properties", {}),
         "traits": document.get("traits", {}),
         "context": document.get("context", {}),
+        # The rest of what the sender sent, so an export re-imports faithfully (R15).
+        "category": document.get("category", ""),
+        "group_id": document.get("group_id", ""),
+        "integrations": document.get("integrations", {}),
     }
 
 
