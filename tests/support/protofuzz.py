@@ -19,7 +19,7 @@ from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescript
 from google.protobuf.message import Message
 from hypothesis import strategies as st
 
-MAX_DEPTH = 6  # below this, nested messages are left empty
+MAX_DEPTH = 6  # deeper than this, nested messages are left empty
 MAX_ITEMS = 4  # repeated fields at the top carry 0..4 items, deeper ones 0..2
 BIG_COUNTS = (101, 501, 1001)  # just past the documented "at most" limits
 LONG_LENGTHS = (129, 255, 257, 1025, 8193, 20_000)
@@ -84,10 +84,12 @@ JSON_BLOBS = (b"", b"{}", b"[]", b"null", b"{", b'{"email": 1}', b"\xff\xfe", b'
 
 @dataclass(frozen=True)
 class Pools:
-    """Values taken from the system under test (real names, ids, blind indexes)."""
+    """Values taken from the system under test (real names, ids, blind indexes, messages)."""
 
     strings: tuple[str, ...] = ()
     blobs: tuple[bytes, ...] = ()
+    # Known-good messages (a seed corpus): drawn as they are, or with some fields regenerated.
+    messages: tuple[Message, ...] = ()
 
 
 class MessageStrategies:
@@ -100,6 +102,9 @@ class MessageStrategies:
         self._strings = _strings(pools.strings)
         self._blobs = _blobs(pools.blobs)
         self._json = _json_values(self._strings)
+        self._real: dict[str, list[Message]] = {}
+        for message in pools.messages:
+            self._real.setdefault(message.DESCRIPTOR.full_name, []).append(message)
         self._cache: dict[tuple[str, int], st.SearchStrategy[Message]] = {}
         self._well_known: dict[str, Callable[[], st.SearchStrategy[Message]]] = {
             "google.protobuf.Timestamp": lambda: _seconds_and_nanos(timestamp_pb2.Timestamp),
@@ -131,6 +136,16 @@ class MessageStrategies:
         cls = message_factory.GetMessageClass(descriptor)
         if depth > MAX_DEPTH:
             return st.builds(cls)
+        values = self._values(descriptor, depth)
+        generic = st.builds(_assemble, st.builds(cls), values)
+        seeds = self._real.get(descriptor.full_name)
+        if not seeds:
+            return generic
+        seed = st.sampled_from(seeds)
+        return st.one_of(generic, seed, st.builds(_assemble, seed, values))
+
+    def _values(self, descriptor: Descriptor, depth: int) -> st.SearchStrategy[tuple]:
+        """Some fields with generated values, and at most one member of each oneof."""
         plain = {
             f.name: self._field(f, depth) for f in descriptor.fields if f.containing_oneof is None
         }
@@ -141,9 +156,7 @@ class MessageStrategies:
             )
             for oneof in descriptor.oneofs
         ]
-        return st.builds(
-            _assemble, st.just(cls), st.fixed_dictionaries({}, optional=plain), st.tuples(*oneofs)
-        )
+        return st.tuples(st.fixed_dictionaries({}, optional=plain), st.tuples(*oneofs))
 
     def _field(self, field: FieldDescriptor, depth: int) -> st.SearchStrategy[Any]:
         if _is_map(field):
@@ -191,9 +204,13 @@ def _drawn(draw: st.DrawFn, strategies: MessageStrategies, descriptor: Descripto
     return draw(strategies.message(descriptor))
 
 
-def _assemble(cls: type[Message], values: dict, chosen: tuple) -> Message:
-    message = cls()
-    for name, value in [*values.items(), *(pair for pair in chosen if pair is not None)]:
+def _assemble(base: Message, values: tuple[dict, tuple]) -> Message:
+    """A copy of base with the generated fields in place of its own."""
+    message = type(base)()
+    message.CopyFrom(base)
+    plain, chosen = values
+    for name, value in [*plain.items(), *(pair for pair in chosen if pair is not None)]:
+        message.ClearField(name)
         _set(message, message.DESCRIPTOR.fields_by_name[name], value)
     return message
 
@@ -238,6 +255,7 @@ def _strings(pool: tuple[str, ...]) -> st.SearchStrategy[str]:
     return st.one_of(
         st.text(max_size=40),
         plausible,
+        st.sampled_from(pool or PLAUSIBLE_STRINGS),
         st.just(""),
         st.builds(lambda head, tail: head + tail, plausible, st.text(max_size=12)),
         st.builds(

@@ -17,16 +17,21 @@ _KINDS = (
 
 
 def wrap_handler(
-    handler: grpc.RpcMethodHandler | None, wrapper: Wrapper
+    handler: grpc.RpcMethodHandler | None,
+    wrapper: Wrapper,
+    deserializer_wrapper: Callable[[Callable], Callable] | None = None,
 ) -> grpc.RpcMethodHandler | None:
     if handler is None:
         return None
+    deserializer = handler.request_deserializer
+    if deserializer_wrapper is not None and deserializer is not None:
+        deserializer = deserializer_wrapper(deserializer)
     for kind, factory in _KINDS:
         behaviour = getattr(handler, kind)
         if behaviour is not None:
             return factory(
                 wrapper(behaviour),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=deserializer,
                 response_serializer=handler.response_serializer,
             )
     return handler

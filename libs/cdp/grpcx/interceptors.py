@@ -103,13 +103,46 @@ class ErrorInterceptor(grpc.ServerInterceptor):
     """Domain errors become rich statuses; anything unexpected is INTERNAL with a log line, no details."""
 
     def intercept_service(self, continuation, details):
-        return wrap_handler(continuation(details), functools.partial(_guard, method=details.method))
+        guard = functools.partial(_guard, method=details.method)
+        return wrap_handler(continuation(details), guard, deserializer_wrapper=_tolerant)
+
+
+# What a request that does not parse becomes, so it can be refused as INVALID_ARGUMENT (gRPC itself
+# would answer INTERNAL for a deserializer's exception, blaming the server for the client's bytes).
+UNDECODABLE = object()
+
+
+def _tolerant(deserializer: Callable) -> Callable:
+    def deserialize(raw: bytes):
+        try:
+            return deserializer(raw)
+        except Exception:  # any parse failure is the client's malformed message
+            return UNDECODABLE
+
+    return deserialize
+
+
+def _malformed() -> InvalidArgument:
+    return InvalidArgument(
+        "MALFORMED_REQUEST", "the request is not a valid message of its type", field="request"
+    )
+
+
+def _checked(requests):
+    for request in requests:
+        if request is UNDECODABLE:
+            raise _malformed()
+        yield request
 
 
 def _guard(behaviour: Callable, method: str) -> Callable:
     @functools.wraps(behaviour)
     def guarded(request_or_iterator, context):
         try:
+            if request_or_iterator is UNDECODABLE:
+                raise _malformed()
+            if hasattr(request_or_iterator, "__next__"):
+                request_or_iterator = _checked(request_or_iterator)
             result = behaviour(request_or_iterator, context)
             # Server streams are generators: errors surface while iterating.
             if hasattr(result, "__next__"):

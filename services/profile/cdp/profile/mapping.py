@@ -74,19 +74,24 @@ def _change(change: pb.ProfileChange, index: int, names: _Names) -> commands.Cha
 
 
 _TYPES = {int(t): t for t in EventType if t is not EventType.UNSPECIFIED}
+_MIN_SECONDS, _MAX_SECONDS = -62_135_596_800, 253_402_300_799  # 0001-01-01 .. 9999-12-31
 
 
 def incoming_event(sealed: sealed_event_pb2.SealedEvent, index: int) -> IncomingEvent:
     kind = _TYPES.get(sealed.type)
+    field = f"changes[{index}].event.event"
     if not sealed.message_id or kind is None:
-        field = f"changes[{index}].event.event"
         if not sealed.message_id:
             raise field_required(f"{field}.message_id")
         raise InvalidArgument(
             "INVALID_EVENT_TYPE", f"{field}.type is not an event type", field=f"{field}.type"
         )
-    received = _micros(sealed.receive_time)
-    happened = _micros(sealed.timestamp) if sealed.HasField("timestamp") else received
+    received = _micros(sealed.receive_time, f"{field}.receive_time")
+    happened = (
+        _micros(sealed.timestamp, f"{field}.timestamp")
+        if sealed.HasField("timestamp")
+        else received
+    )
     subject = sealed.subject_id
     anchor = next((i.blind_index for i in sealed.identifiers if i.subject_id == subject), b"")
     return IncomingEvent(
@@ -105,7 +110,10 @@ def incoming_event(sealed: sealed_event_pb2.SealedEvent, index: int) -> Incoming
     )
 
 
-def _micros(stamp: timestamp_pb2.Timestamp) -> int:
+def _micros(stamp: timestamp_pb2.Timestamp, field: str) -> int:
+    # Outside 0001..9999 the microseconds overflow the database's 64-bit integers.
+    if not (_MIN_SECONDS <= stamp.seconds <= _MAX_SECONDS and 0 <= stamp.nanos < 1_000_000_000):
+        raise InvalidArgument("INVALID_TIMESTAMP", f"{field} is out of range", field=field)
     return stamp.seconds * 1_000_000 + stamp.nanos // 1000
 
 
@@ -133,8 +141,8 @@ def list_query(request: pb.ListProfileEventsRequest) -> commands.ListProfileEven
     if not request.parent:
         raise field_required("parent")
     types = frozenset(_event_type(t) for t in request.types)
-    start = _micros(request.start_time) if request.HasField("start_time") else None
-    end = _micros(request.end_time) if request.HasField("end_time") else None
+    start = _micros(request.start_time, "start_time") if request.HasField("start_time") else None
+    end = _micros(request.end_time, "end_time") if request.HasField("end_time") else None
     if start is not None and end is not None and end <= start:
         raise InvalidArgument(
             "INVALID_TIME_RANGE", "end_time must be after start_time", field="end_time"

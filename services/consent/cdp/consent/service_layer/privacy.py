@@ -216,9 +216,11 @@ def _own_subject(identities: list[tuple[str, str]], indexer: BlindIndexer) -> Su
         try:
             indexes.append(indexer.index(kind, normalize(kind, value)))
         except InvalidIdentifier as exc:
+            # Not the caller's type in the message: it is unbounded, and a status past 16 KiB of
+            # trailers never reaches the client.
             raise InvalidArgument(
                 exc.reason,
-                f"identities[{position}] is not a valid {kind}",
+                f"identities[{position}] is not a valid identifier",
                 field=f"identities[{position}].value",
             ) from exc
     return Subject([indexer.subject_id(b) for b in indexes], indexes, [])
