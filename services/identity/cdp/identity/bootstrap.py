@@ -10,13 +10,13 @@ from typing import Protocol
 from sqlalchemy import Engine
 
 from cdp.db import make_engine, upgrade
+from cdp.grpcx.access import AccessAuditor, GrpcAccessAuditor
 from cdp.grpcx.keys import key_source as grpc_key_source
 from cdp.identity.adapters import orm
-from cdp.identity.adapters.clients import GrpcAccessAuditor, ProfileChangesClient
+from cdp.identity.adapters.clients import ProfileChangesClient
 from cdp.identity.adapters.pipeline import ProfileDelivery, PruningRelay
 from cdp.identity.adapters.repository import IdentifierVault
 from cdp.identity.domain.rules import Rules
-from cdp.identity.service_layer.access import AccessAuditor
 from cdp.identity.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 from cdp.identity.settings import Settings
 from cdp.pii import BlindIndexer, Vault

@@ -8,12 +8,12 @@ import grpc
 
 from cdp.api.identity.v1 import identity_service_pb2 as pb
 from cdp.api.identity.v1 import identity_service_pb2_grpc as pb_grpc
-from cdp.grpcx.interceptors import current_caller
-from cdp.grpcx.roles import SERVICE
+from cdp.grpcx import access
 from cdp.identity import mapping, privacy_mapping
 from cdp.identity.bootstrap import App
 from cdp.identity.domain import commands
-from cdp.identity.service_layer import access, handlers, privacy, queries
+from cdp.identity.domain.model import profile_name
+from cdp.identity.service_layer import handlers, privacy, queries
 
 _METHODS = f"/{pb.DESCRIPTOR.services_by_name['IdentityService'].full_name}/"
 
@@ -86,12 +86,6 @@ class IdentityServicer(pb_grpc.IdentityServiceServicer):
 
     def _audit(self, method: str, profile_ids: Sequence[str]) -> None:
         """After the read, before the answer: an operator's read that cannot be audited fails."""
-        access.audit_read(self._app.auditor, _reader(), _METHODS + method, profile_ids)
-
-
-def _reader() -> access.Reader:
-    caller = current_caller.get()
-    if caller is None:
-        # The auth interceptor always names the caller; were it ever missing, audit, never skip.
-        return access.Reader("unknown", operator=True)
-    return access.Reader(caller.subject, operator=SERVICE not in caller.roles)
+        access.audit_read(
+            self._app.auditor, _METHODS + method, [profile_name(p) for p in profile_ids]
+        )

@@ -11,12 +11,12 @@ from pathlib import Path
 import grpc
 
 from cdp.db import make_engine, upgrade
+from cdp.grpcx.access import AccessAuditor, GrpcAccessAuditor
 from cdp.grpcx.keys import key_source as grpc_key_source
 from cdp.pii import Vault
 from cdp.pii.vault import KeySource
-from cdp.profile.adapters.clients import GrpcAccessAuditor, GrpcIdentityDirectory
+from cdp.profile.adapters.clients import GrpcIdentityDirectory
 from cdp.profile.adapters.unit_of_work import SqlAlchemyUnitOfWork
-from cdp.profile.service_layer.access import AccessAuditor
 from cdp.profile.service_layer.ports import IdentityDirectory
 from cdp.profile.service_layer.unit_of_work import AbstractUnitOfWork
 from cdp.profile.settings import Settings

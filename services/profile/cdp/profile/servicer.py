@@ -8,11 +8,11 @@ import grpc
 
 from cdp.api.profile.v1 import profile_service_pb2 as pb
 from cdp.api.profile.v1 import profile_service_pb2_grpc as pb_grpc
-from cdp.grpcx.interceptors import current_caller
-from cdp.grpcx.roles import SERVICE
+from cdp.grpcx import access
 from cdp.profile import mapping
 from cdp.profile.bootstrap import App
-from cdp.profile.service_layer import access, handlers, queries
+from cdp.profile.domain.commands import profile_name
+from cdp.profile.service_layer import handlers, queries
 
 _METHODS = f"/{pb.DESCRIPTOR.services_by_name['ProfileService'].full_name}/"
 
@@ -65,12 +65,6 @@ class ProfileServicer(pb_grpc.ProfileServiceServicer):
 
     def _audit(self, method: str, profile_ids: Sequence[str]) -> None:
         """After the read, before the answer: an operator's read that cannot be audited fails."""
-        access.audit_read(self._app.auditor, _reader(), _METHODS + method, profile_ids)
-
-
-def _reader() -> access.Reader:
-    caller = current_caller.get()
-    if caller is None:
-        # The auth interceptor always names the caller; were it ever missing, audit, never skip.
-        return access.Reader("unknown", operator=True)
-    return access.Reader(caller.subject, operator=SERVICE not in caller.roles)
+        access.audit_read(
+            self._app.auditor, _METHODS + method, [profile_name(p) for p in profile_ids]
+        )

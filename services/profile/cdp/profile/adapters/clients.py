@@ -6,8 +6,6 @@ from collections.abc import Callable, Sequence
 
 import grpc
 
-from cdp.api.consent.v1 import privacy_service_pb2 as privacy_pb
-from cdp.api.consent.v1 import privacy_service_pb2_grpc as privacy_grpc
 from cdp.api.identity.v1 import identifier_pb2
 from cdp.api.identity.v1 import identity_service_pb2 as pb
 from cdp.api.identity.v1 import identity_service_pb2_grpc as pb_grpc
@@ -23,34 +21,6 @@ class IdentityUnavailable(Unavailable):
         super().__init__(
             "IDENTITY_UNAVAILABLE", "the identity service did not answer", code=code.name
         )
-
-
-class AuditUnavailable(Unavailable):
-    def __init__(self, code: grpc.StatusCode) -> None:
-        super().__init__(
-            "AUDIT_UNAVAILABLE",
-            "the read could not be audited, so nothing was returned",
-            code=code.name,
-        )
-
-
-class GrpcAccessAuditor:
-    """PrivacyService.RecordDataAccess on the consent service: one call per operator read."""
-
-    def __init__(self, channel: grpc.Channel, service: str, timeout: float = 5.0) -> None:
-        self._stub = privacy_grpc.PrivacyServiceStub(channel)
-        self._service = service
-        self._timeout = timeout
-
-    def record(self, actor: str, method: str, profiles: Sequence[str]) -> None:
-        request = privacy_pb.RecordDataAccessRequest(
-            actor=actor, method=method, profiles=list(profiles), service=self._service
-        )
-        try:
-            self._stub.RecordDataAccess(request, timeout=self._timeout)
-        except grpc.RpcError as err:
-            # Whatever went wrong (down, slow, refused), the read is not audited: it must fail.
-            raise AuditUnavailable(err.code()) from None
 
 
 class GrpcIdentityDirectory:
