@@ -9,7 +9,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated
 
-import grpc
 import typer
 from rich.progress import Progress
 from rich.table import Table
@@ -17,16 +16,15 @@ from rich.table import Table
 from cdp.api.ingestion.v1 import event_pb2
 from cdp.api.ingestion.v1 import ingestion_service_pb2 as pb
 from cdp.api.ingestion.v1 import ingestion_service_pb2_grpc as pb_grpc
-from cdp.cli.connection import Connection, SuiteNotRunning
+from cdp.cli.connection import Connection
 from cdp.cli.output import (
     FAILED,
     INVALID,
     OK,
-    UNAVAILABLE,
     console,
     err_console,
+    guarded,
     print_json,
-    rpc_failure,
     usage_error,
 )
 from cdp.cli.reimport import NotAnExport, Rebuilt, read_export
@@ -69,18 +67,13 @@ def send(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable summary.")] = False,
 ) -> None:
     total, batches = _work(file, from_export, source)
-    try:
-        stub = pb_grpc.IngestionServiceStub(
-            Connection(data_dir).channel("ingestion", "ingest_writer")
-        )
-        counts, problems = _send_all(stub, total, batches, show_progress=not as_json)
-    except SuiteNotRunning as exc:
-        err_console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(UNAVAILABLE) from exc
-    except grpc.RpcError as err:
-        raise typer.Exit(rpc_failure(err)) from err
+    counts, problems = guarded(lambda: _send_all(_ingestion(data_dir), total, batches, not as_json))
     _report(counts, problems, as_json, "line" if file is not None else "event")
     raise typer.Exit(OK if not problems else INVALID if counts["accepted"] else FAILED)
+
+
+def _ingestion(data_dir: Path) -> pb_grpc.IngestionServiceStub:
+    return pb_grpc.IngestionServiceStub(Connection(data_dir).channel("ingestion", "ingest_writer"))
 
 
 def _work(file: Path | None, export: Path | None, source: str) -> tuple[int, Iterator[Batch]]:

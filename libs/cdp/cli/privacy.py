@@ -11,7 +11,6 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
-import grpc
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from google.protobuf import json_format
@@ -20,17 +19,16 @@ from rich.table import Table
 
 from cdp.api.consent.v1 import privacy_service_pb2 as pb
 from cdp.api.consent.v1 import privacy_service_pb2_grpc as pb_grpc
-from cdp.cli.connection import Connection, SuiteNotRunning
+from cdp.cli.connection import Connection
 from cdp.cli.identities import AnonymousId, Email, OtherId, Phone, UserId, identifiers
 from cdp.cli.output import (
     FAILED,
     OK,
-    UNAVAILABLE,
     USAGE,
     console,
     err_console,
+    guarded,
     print_json,
-    rpc_failure,
 )
 
 app = typer.Typer(
@@ -40,6 +38,9 @@ app = typer.Typer(
 DataDir = Annotated[Path, typer.Option("--data-dir")]
 Jurisdiction = Annotated[str, typer.Option(help="gdpr, pdpa-th or pdpl-vn.")]
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+RequestId = Annotated[
+    str, typer.Option(help="Idempotency key (UUIDv4); a repeat returns the first request.")
+]
 Wait = Annotated[
     bool, typer.Option("--wait", help="Show progress per service until the request finishes.")
 ]
@@ -57,16 +58,6 @@ def _stub(data_dir: Path) -> pb_grpc.PrivacyServiceStub:
     return pb_grpc.PrivacyServiceStub(Connection(data_dir).channel("consent", "compliance_officer"))
 
 
-def _run(action):
-    try:
-        return action()
-    except SuiteNotRunning as exc:
-        err_console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(UNAVAILABLE) from exc
-    except grpc.RpcError as err:
-        raise typer.Exit(rpc_failure(err)) from err
-
-
 def _create(kind: int, who, jurisdiction: str, data_dir: Path, request_id: str):
     request = pb.CreateDataSubjectRequestRequest(
         request_id=request_id or str(uuid.uuid4()),
@@ -74,7 +65,7 @@ def _create(kind: int, who, jurisdiction: str, data_dir: Path, request_id: str):
         jurisdiction=jurisdiction,
         identities=who,
     )
-    return _run(lambda: _stub(data_dir).CreateDataSubjectRequest(request, timeout=60).request)
+    return guarded(lambda: _stub(data_dir).CreateDataSubjectRequest(request, timeout=60).request)
 
 
 def _confirm(what: str, yes: bool) -> None:
@@ -113,7 +104,7 @@ def _wait(name: str, data_dir: Path, quiet: bool, timeout: float = 600.0) -> pb.
     # rich's Live has no "disable": with --json, progress goes nowhere instead.
     with nullcontext(_NoProgress()) if quiet else Live(console=console) as live:
         while True:
-            request = _run(
+            request = guarded(
                 lambda: (
                     stub.GetDataSubjectRequest(
                         pb.GetDataSubjectRequestRequest(name=name), timeout=30
@@ -165,25 +156,6 @@ def _exit_code(request: pb.DataSubjectRequest, waited: bool) -> int:
     return PARTIAL_EXIT if state in ("PARTIAL", "IN_PROGRESS", "RECEIVED") else FAILED
 
 
-@app.command(help="Erase everything the suite holds on a person (compliance officer only).")
-def erase(
-    email: Email = None,
-    phone: Phone = None,
-    user_id: UserId = None,
-    anonymous_id: AnonymousId = None,
-    other: OtherId = None,
-    jurisdiction: Jurisdiction = "gdpr",
-    yes: Annotated[bool, typer.Option("--yes")] = False,
-    wait: Wait = False,
-    request_id: Annotated[str, typer.Option(help="Idempotency key (UUIDv4).")] = "",
-    data_dir: DataDir = Path(".cdp"),
-    as_json: Json = False,
-) -> None:
-    who = identifiers(email, phone, user_id, anonymous_id, other)
-    _confirm("Erasing this person", yes)
-    _submit(pb.REQUEST_TYPE_ERASURE, who, jurisdiction, data_dir, wait, as_json, request_id)
-
-
 @app.command(help="Write everything held on a person as machine-readable JSON.")
 def export(
     out: Annotated[Path, typer.Option("--out", help="Where to write the JSON document.")],
@@ -226,18 +198,22 @@ def _simple(kind: int, help_text: str, confirm: str | None = None):
         jurisdiction: Jurisdiction = "gdpr",
         yes: Annotated[bool, typer.Option("--yes")] = False,
         wait: Wait = False,
+        request_id: RequestId = "",
         data_dir: DataDir = Path(".cdp"),
         as_json: Json = False,
     ) -> None:
         who = identifiers(email, phone, user_id, anonymous_id, other)
         if confirm:
             _confirm(confirm, yes)
-        _submit(kind, who, jurisdiction, data_dir, wait, as_json)
+        _submit(kind, who, jurisdiction, data_dir, wait, as_json, request_id)
 
     command.__doc__ = help_text
     return command
 
 
+app.command(
+    name="erase", help="Erase everything the suite holds on a person (compliance officer only)."
+)(_simple(pb.REQUEST_TYPE_ERASURE, "erase", "Erasing this person"))
 app.command(name="restrict", help="Restrict processing of a person's data (kept, not used).")(
     _simple(pb.REQUEST_TYPE_RESTRICTION, "restrict")
 )
@@ -262,7 +238,7 @@ def status(
     found = (
         _wait(name, data_dir, as_json)
         if wait
-        else _run(
+        else guarded(
             lambda: (
                 _stub(data_dir)
                 .GetDataSubjectRequest(pb.GetDataSubjectRequestRequest(name=name), timeout=30)
@@ -283,7 +259,7 @@ def list_requests(
     data_dir: DataDir = Path(".cdp"),
     as_json: Json = False,
 ) -> None:
-    found = _run(lambda: _list(_stub(data_dir), limit))
+    found = guarded(lambda: _list(_stub(data_dir), limit))
     if as_json:
         print_json([_summary(r) for r in found])
         raise typer.Exit(OK)
@@ -334,7 +310,7 @@ def receipt(
     name = (
         request if request.startswith("dataSubjectRequests/") else f"dataSubjectRequests/{request}"
     )
-    found = _run(lambda: _stub(data_dir).GetReceipt(pb.GetReceiptRequest(name=name), timeout=30))
+    found = guarded(lambda: _stub(data_dir).GetReceipt(pb.GetReceiptRequest(name=name), timeout=30))
     print_json(
         {
             "payload": json.loads(found.payload),
@@ -367,7 +343,7 @@ def _verify_file(path: Path) -> int:
 @app.command(help="Print the record of processing activities (GDPR Art. 30, PDPA s.39).")
 def ropa(data_dir: DataDir = Path(".cdp"), as_json: Json = False) -> None:
     record = json.loads(
-        _run(
+        guarded(
             lambda: (
                 _stub(data_dir)
                 .GetRecordOfProcessing(pb.GetRecordOfProcessingRequest(), timeout=30)

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-import grpc
 import typer
 from google.protobuf import json_format
 from rich.table import Table
@@ -15,8 +14,15 @@ from cdp.api.identity.v1 import identifier_pb2
 from cdp.api.ingestion.v1 import event_pb2
 from cdp.api.profile.v1 import profile_service_pb2 as pb
 from cdp.api.profile.v1 import profile_service_pb2_grpc as pb_grpc
-from cdp.cli.connection import Connection, SuiteNotRunning
-from cdp.cli.output import OK, UNAVAILABLE, USAGE, console, err_console, print_json, rpc_failure
+from cdp.cli.connection import Connection
+from cdp.cli.output import (
+    OK,
+    USAGE,
+    console,
+    err_console,
+    guarded,
+    print_json,
+)
 
 TIMELINE = 20
 
@@ -33,22 +39,19 @@ def get(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     request = _request(name, email=email, phone=phone, user_id=user_id, anonymous_id=anonymous_id)
-    try:
-        stub = pb_grpc.ProfileServiceStub(Connection(data_dir).channel("profile", "profile_reader"))
-        profile = stub.GetProfile(request, timeout=10).profile
-        events = stub.ListProfileEvents(
-            pb.ListProfileEventsRequest(parent=profile.name, page_size=TIMELINE), timeout=10
-        ).events
-    except SuiteNotRunning as exc:
-        err_console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(UNAVAILABLE) from exc
-    except grpc.RpcError as err:
-        raise typer.Exit(rpc_failure(err)) from err
+    profile, events = guarded(lambda: _read(data_dir, request))
     if as_json:
         print_json({"profile": _dict(profile), "events": [_dict(event) for event in events]})
     else:
         _render(profile, events)
     raise typer.Exit(OK)
+
+
+def _read(data_dir: Path, request: pb.GetProfileRequest) -> tuple:
+    stub = pb_grpc.ProfileServiceStub(Connection(data_dir).channel("profile", "profile_reader"))
+    profile = stub.GetProfile(request, timeout=10).profile
+    page = pb.ListProfileEventsRequest(parent=profile.name, page_size=TIMELINE)
+    return profile, stub.ListProfileEvents(page, timeout=10).events
 
 
 def _request(name: str, **identifiers: str) -> pb.GetProfileRequest:
