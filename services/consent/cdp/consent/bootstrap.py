@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import grpc
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
@@ -64,10 +65,13 @@ class App:
     audit: AuditWriter
     receipt_key: Ed25519PrivateKey
     controller: str
+    checkpoint_minutes: float = 5.0
+    identity_channel: grpc.Channel | None = None
+    local: LocalParticipant | None = None  # the consent service's own share of requests
     privacy_deps: PrivacyDeps | None = None
     worker: DsrWorker | None = None
     vault: Vault | None = None
-    extras: dict = field(default_factory=dict)
+    _stop_checkpoints: threading.Event = field(default_factory=threading.Event)
 
     def privacy(self) -> PrivacyDeps:
         return self.privacy_deps
@@ -89,12 +93,11 @@ class App:
 
     def blocked(self, subject_ids) -> set[str]:
         """Subjects that may not be processed at all: restricted or erased (CheckConsent says no)."""
-        local = self.extras["local_participant"]
         suppressor = self.privacy_deps.suppressor
         entries = {suppressor.entry(s): s for s in subject_ids}
         with self.engine.connect() as conn:
             erased = {entries[e] for e in suppression_entries(conn).present(list(entries))}
-        return erased | local.restricted(list(subject_ids))
+        return erased | self.local.restricted(list(subject_ids))
 
     def record_audit(self, conn, action: str, subject_ids: list[str], details: dict) -> None:
         caller = current_caller.get()
@@ -113,21 +116,20 @@ class App:
     def start(self) -> None:
         if self.worker is not None:
             self.worker.start()
-        stop = self.extras["stop_checkpoints"] = threading.Event()
-        minutes = self.extras.get("checkpoint_minutes", 5.0)
-        threading.Thread(target=self._checkpoints, args=(stop, minutes * 60), daemon=True).start()
+        threading.Thread(
+            target=self._checkpoints, args=(self.checkpoint_minutes * 60,), daemon=True
+        ).start()
 
     def stop(self) -> None:
         if self.worker is not None:
             self.worker.stop()
-        if "stop_checkpoints" in self.extras:
-            self.extras["stop_checkpoints"].set()
+        self._stop_checkpoints.set()
         checkpoint_audit_chain(self.engine, self.audit)  # a truncated tail stays detectable
         self.engine.dispose()
 
-    def _checkpoints(self, stop: threading.Event, every: float) -> None:
+    def _checkpoints(self, every: float) -> None:
         """Signs the chain's head every M minutes as well as every N entries (R22)."""
-        while not stop.wait(every):
+        while not self._stop_checkpoints.wait(every):
             checkpoint_audit_chain(self.engine, self.audit)
 
 
@@ -156,12 +158,13 @@ def bootstrap(settings: Settings, participants: dict | None = None, resolver=Non
         ),
         receipt_key=load_or_create_signing_key(settings.receipt_signing_key),
         controller=settings.controller,
+        checkpoint_minutes=settings.audit_checkpoint_minutes,
+        identity_channel=settings.common.peer_channel("identity"),
     )
     app.keys = dataclasses.replace(
         store, audit=app.record_audit, usage_budget=settings.dek_usage_budget
     )
     app.vault = Vault(LocalKeySource(app.keys))
-    app.extras["checkpoint_minutes"] = settings.audit_checkpoint_minutes
     _wire_privacy(app, settings, suppressor, participants, resolver)
     return app
 
@@ -170,7 +173,6 @@ def _wire_privacy(
     app: App, settings: Settings, suppressor: Suppressor, participants, resolver
 ) -> None:
     common = settings.common
-    app.extras.setdefault("identity_channel", common.peer_channel("identity"))
     remote = (
         participants
         if participants is not None
@@ -179,21 +181,18 @@ def _wire_privacy(
         }
     )
     withdraw = lambda request, ids: withdraw_marketing(app.engine, app.audit, request, ids)  # noqa: E731
-    local = LocalParticipant(app.engine, suppressor, withdraw)
-    app.extras["local_participant"] = local
-    worker_holder: list[DsrWorker] = []
+    app.local = LocalParticipant(app.engine, suppressor, withdraw)
     app.privacy_deps = PrivacyDeps(
         engine=app.engine,
         indexer=app.indexer,
         suppressor=suppressor,
-        resolver=resolver or GrpcIdentityResolver(app.extras["identity_channel"]),
-        participants={**remote, "consent": local},
+        resolver=resolver or GrpcIdentityResolver(app.identity_channel),
+        participants={**remote, "consent": app.local},
         calendar=deadlines.Calendar.load(settings.holidays_file),
         destroy_keys=lambda conn, ids, request_id: handlers.destroy_in(
             conn, app.keys, ids, request_id
         ),
         audit=app.record_audit,
-        wake_worker=lambda: worker_holder[0].wake() if worker_holder else None,
+        wake_worker=lambda: app.worker.wake() if app.worker else None,
     )
     app.worker = DsrWorker(lambda: app.privacy_deps, Finishing(app.vault, app.receipt_key))
-    worker_holder.append(app.worker)

@@ -24,7 +24,7 @@ def build_server(
         app.engine,
         app.indexer,
         app.audit,
-        identity_channel=identity_channel or app.extras.get("identity_channel"),
+        identity_channel=identity_channel or app.identity_channel,
         blocked=app.blocked,
     )
     registrations = [
