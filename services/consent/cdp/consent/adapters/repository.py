@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cdp.consent.adapters.orm import subject_key_versions, subject_keys
@@ -82,14 +82,19 @@ class SqlKeyRepository:
 
     def add_usage(self, usages: dict[tuple[str, int], int], budget: int) -> list[str]:
         """Adds encryptions made under current versions; returns the subjects now past the budget."""
-        for (subject_id, version), count in usages.items():
-            self._conn.execute(
-                update(subject_keys)
-                .where(
-                    subject_keys.c.subject_id == subject_id, subject_keys.c.key_version == version
-                )
-                .values(encryptions=subject_keys.c.encryptions + count)
+        statement = (
+            update(subject_keys)
+            .where(
+                subject_keys.c.subject_id == bindparam("sid"),
+                subject_keys.c.key_version == bindparam("ver"),
             )
+            .values(encryptions=subject_keys.c.encryptions + bindparam("n"))
+        )
+        rows = [{"sid": sid, "ver": ver, "n": n} for (sid, ver), n in usages.items()]
+        if rows:
+            self._conn.execute(
+                statement, rows
+            )  # one executemany per report, not a statement per key
         subjects = list({subject_id for subject_id, _ in usages})
         over = select(subject_keys.c.subject_id).where(
             subject_keys.c.subject_id.in_(subjects), subject_keys.c.encryptions > budget
