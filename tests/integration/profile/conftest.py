@@ -19,7 +19,8 @@ def app(database_url: str, keys, dev_dir: Path) -> Iterator[App]:
     settings = Settings.from_env({"CDP_DATA_DIR": str(dev_dir), "DATABASE_URL": database_url})
     # These tests never ask identity (their read masks leave identities out).
     with grpc.insecure_channel("127.0.0.1:9") as unused:
-        built = bootstrap(settings, key_source=keys, identity_channel=unused)
+        # No relay: what is queued for segmentation stays in the outbox for the tests to read.
+        built = bootstrap(settings, key_source=keys, identity_channel=unused, feed_channel=None)
         yield built
         built.close()
 

@@ -130,7 +130,15 @@ def test_erasure_deletes_every_row_of_the_subject_and_nothing_of_anyone_else(
         "profile_traits.subject_id",
     } <= set(before)
     # Ann's identify on her profile left email + plan; her identify on Bob's left plan there.
-    assert counts == {"profiles": 2, "traits": 3, "events": 5}
+    # Undelivered feed updates: her merge, her 5 events and her profile's traits went, and Bob's
+    # traits update lost her plan.
+    assert counts == {
+        "profiles": 2,
+        "traits": 3,
+        "events": 5,
+        "computed_traits": 0,
+        "feed_updates": 8,
+    }
     assert rows_naming(database_url, subject) == []
     if sqlite:
         assert file_hits(database_url, subject) == []
@@ -152,7 +160,13 @@ def test_a_repeated_erasure_reports_zero_counts(app: App, sealer: Sealer) -> Non
     first, second = erase(app, subject), erase(app, subject)
 
     assert first["events"] == 5
-    assert second == {"profiles": 0, "traits": 0, "events": 0}
+    assert second == {
+        "profiles": 0,
+        "traits": 0,
+        "events": 0,
+        "computed_traits": 0,
+        "feed_updates": 0,
+    }
 
 
 def test_an_erasure_keeps_no_merge_record_naming_the_subject(app: App, sealer: Sealer) -> None:
@@ -252,7 +266,13 @@ def test_erasing_ten_thousand_events_leaves_another_subject_intact(
 
     assert len(exported["events"]) == 10_000
     assert exported["events"][-1]["properties"] == {"n": 9_999, "email": "ann@example.test"}
-    assert counts == {"profiles": 1, "traits": 0, "events": 10_000}
+    assert counts == {
+        "profiles": 1,
+        "traits": 0,
+        "events": 10_000,
+        "computed_traits": 0,
+        "feed_updates": 10_000,
+    }
     assert rows_naming(database_url, subject) == []
     assert read(app, bob.profiles[0]).state.event_count == 50
     assert {e.message_id for e in timeline(app, bob.profiles[0])} == {
@@ -284,7 +304,13 @@ def test_export_opens_everything_held_and_is_empty_after_erasure(app: App, seale
         for part in ("properties", "traits", "context"):
             expected = json_format.MessageToDict(getattr(sent, part))
             assert exported[sent.message_id].get(part, {}) == expected
-    assert after == {"service": "profile", "profiles": [], "traits": [], "events": []}
+    assert after == {
+        "service": "profile",
+        "profiles": [],
+        "traits": [],
+        "events": [],
+        "computed_traits": [],
+    }
 
 
 def test_a_restriction_blocks_reads_until_lifted_while_storage_goes_on(

@@ -8,6 +8,7 @@ from cdp.errors import InvalidArgument
 from cdp.pii.subjects import request_label
 from cdp.profile.domain.commands import EventChange, MergeChange, SplitChange
 from cdp.profile.domain.model import (
+    ComputedTrait,
     EventType,
     IncomingEvent,
     ProfileState,
@@ -133,6 +134,7 @@ def test_the_export_document_has_a_list_per_kind_with_exact_times() -> None:
                 P1, "m-1", EventType.IDENTIFY, "", "web", 1, 2, {"traits": {"email": "x"}}
             )
         ],
+        computed_traits=[(P1, ComputedTrait("orders_90d", 3, 1_700_000_000_123_456))],
     )
 
     document = export_document(data)
@@ -143,11 +145,20 @@ def test_the_export_document_has_a_list_per_kind_with_exact_times() -> None:
     assert document["traits"][0]["profile"] == f"profiles/{P1}"
     assert document["events"][0]["traits"] == {"email": "x"}
     assert document["events"][0]["type"] == "identify"
+    assert document["computed_traits"] == [
+        {
+            "profile": f"profiles/{P1}",
+            "key": "orders_90d",
+            "value": 3,
+            "compute_time": "2023-11-14T22:13:20.123456Z",
+        }
+    ]
     assert export_document(SubjectData()) == {
         "service": "profile",
         "profiles": [],
         "traits": [],
         "events": [],
+        "computed_traits": [],
     }
 
 

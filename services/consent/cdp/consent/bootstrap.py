@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 import grpc
@@ -16,6 +17,7 @@ from sqlalchemy import Engine
 
 from cdp.consent.adapters.audit_keys import load_or_create_signing_key
 from cdp.consent.adapters.audit_repository import AuditWriter, verify_chain
+from cdp.consent.adapters.feed_relay import FeedRelay, feed_relay
 from cdp.consent.adapters.local_participant import LocalParticipant
 from cdp.consent.adapters.participants import GrpcIdentityResolver, GrpcParticipant
 from cdp.consent.adapters.privacy_repository import suppression_entries
@@ -37,7 +39,13 @@ from cdp.pii import BlindIndexer, SubjectKey, Vault
 from cdp.pii.kek import KeyProvider, LocalKeyFileProvider, MountedSecretProvider
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-REMOTE_PARTICIPANTS = ("ingestion", "identity", "profile")
+REMOTE_PARTICIPANTS = ("ingestion", "identity", "profile", "segmentation")
+
+
+class Wiring(Enum):
+    """bootstrap's default for a peer: the real client over the peer channel."""
+
+    PEER = "peer"
 
 
 class LocalKeySource:
@@ -71,6 +79,9 @@ class App:
     privacy_deps: PrivacyDeps | None = None
     worker: DsrWorker | None = None
     vault: Vault | None = None
+    # Delivers the consent outbox to segmentation (None: entries wait, nobody is told).
+    feed: FeedRelay | None = None
+    feed_channel: grpc.Channel | None = None  # closed on stop when bootstrap opened it
     _stop_checkpoints: threading.Event = field(default_factory=threading.Event)
 
     def privacy(self) -> PrivacyDeps:
@@ -99,6 +110,11 @@ class App:
             erased = {entries[e] for e in suppression_entries(conn).present(list(entries))}
         return erased | self.local.restricted(list(subject_ids))
 
+    def consent_changed(self) -> None:
+        """A commit appended to the consent outbox: deliver now, not at the relay's next poll."""
+        if self.feed is not None:
+            self.feed.notify()
+
     def record_audit(self, conn, action: str, subject_ids: list[str], details: dict) -> None:
         caller = current_caller.get()
         details = (
@@ -114,6 +130,8 @@ class App:
         )
 
     def start(self) -> None:
+        if self.feed is not None:
+            self.feed.start()
         if self.worker is not None:
             self.worker.start()
         threading.Thread(
@@ -123,6 +141,10 @@ class App:
     def stop(self) -> None:
         if self.worker is not None:
             self.worker.stop()
+        if self.feed is not None:
+            self.feed.stop()
+        if self.feed_channel is not None:
+            self.feed_channel.close()
         self._stop_checkpoints.set()
         checkpoint_audit_chain(self.engine, self.audit)  # a truncated tail stays detectable
         self.engine.dispose()
@@ -139,8 +161,17 @@ def key_provider(settings: Settings) -> KeyProvider:
     return LocalKeyFileProvider(settings.kek_file)
 
 
-def bootstrap(settings: Settings, participants: dict | None = None, resolver=None) -> App:
-    """Builds the app; `participants` and `resolver` replace the gRPC peers (tests wire real fakes)."""
+def bootstrap(
+    settings: Settings,
+    participants: dict | None = None,
+    resolver=None,
+    segmentation: grpc.Channel | Wiring | None = Wiring.PEER,
+) -> App:
+    """Builds the app; `participants` and `resolver` replace the gRPC peers (tests wire real fakes).
+
+    `segmentation` is where the consent outbox goes: the peer channel by default, a test's channel,
+    or None to leave entries undelivered. The relay and the DSR worker run from App.start().
+    """
     engine = make_engine(settings.common.database_url)
     upgrade(engine, MIGRATIONS)
     index_key = settings.common.index_key()
@@ -161,12 +192,23 @@ def bootstrap(settings: Settings, participants: dict | None = None, resolver=Non
         checkpoint_minutes=settings.audit_checkpoint_minutes,
         identity_channel=settings.common.peer_channel("identity"),
     )
+    _wire_feed(app, settings, segmentation)
     app.keys = dataclasses.replace(
-        store, audit=app.record_audit, usage_budget=settings.dek_usage_budget
+        store,
+        audit=app.record_audit,
+        usage_budget=settings.dek_usage_budget,
+        on_destroy=app.consent_changed,
     )
     app.vault = Vault(LocalKeySource(app.keys))
     _wire_privacy(app, settings, suppressor, participants, resolver)
     return app
+
+
+def _wire_feed(app: App, settings: Settings, segmentation: grpc.Channel | Wiring | None) -> None:
+    if segmentation is Wiring.PEER:
+        segmentation = app.feed_channel = settings.common.peer_channel("segmentation")
+    if segmentation is not None:
+        app.feed = feed_relay(app.engine, segmentation)
 
 
 def _wire_privacy(
@@ -180,8 +222,10 @@ def _wire_privacy(
             name: GrpcParticipant(name, common.peer_channel(name)) for name in REMOTE_PARTICIPANTS
         }
     )
-    withdraw = lambda request, ids: withdraw_marketing(app.engine, app.audit, request, ids)  # noqa: E731
-    app.local = LocalParticipant(app.engine, suppressor, withdraw)
+    withdraw = lambda request, ids: withdraw_marketing(  # noqa: E731
+        app.engine, app.audit, request, ids, notify=app.consent_changed
+    )
+    app.local = LocalParticipant(app.engine, suppressor, withdraw, app.consent_changed)
     app.privacy_deps = PrivacyDeps(
         engine=app.engine,
         indexer=app.indexer,
@@ -194,5 +238,6 @@ def _wire_privacy(
         ),
         audit=app.record_audit,
         wake_worker=lambda: app.worker.wake() if app.worker else None,
+        consent_changed=app.consent_changed,
     )
     app.worker = DsrWorker(lambda: app.privacy_deps, Finishing(app.vault, app.receipt_key))

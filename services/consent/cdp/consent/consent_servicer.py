@@ -28,9 +28,12 @@ class ConsentServicer(pb_grpc.ConsentServiceServicer):
         identity_channel: grpc.Channel | None = None,
         blocked: handlers.Blocked | None = None,
         clock: Callable[[], datetime] = handlers.utc_now,
+        notify: Callable[[], None] = handlers.no_relay,
     ) -> None:
         directory = None if identity_channel is None else GrpcSubjectDirectory(identity_channel)
-        self._ledger = handlers.ConsentLedger(engine, indexer, audit, directory, blocked, clock)
+        self._ledger = handlers.ConsentLedger(
+            engine, indexer, audit, directory, blocked, clock, notify
+        )
 
     def RecordConsent(
         self, request: pb.RecordConsentRequest, context: grpc.ServicerContext

@@ -26,6 +26,7 @@ def build_server(
         app.audit,
         identity_channel=identity_channel or app.identity_channel,
         blocked=app.blocked,
+        notify=app.consent_changed,
     )
     registrations = [
         grpcx_server.registration(consent_service_pb2_grpc, consent),

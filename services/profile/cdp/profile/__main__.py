@@ -1,4 +1,4 @@
-"""`python -m cdp.profile`: runs the profile service configured by environment variables only."""
+"""`python -m cdp.profile`: runs the profile service (and its relay to segmentation) from the environment."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ def main() -> None:
     server, port, _health = build_server(
         app, settings.common.address, settings.common.verifier(), settings.max_workers
     )
+    app.start_relay()  # segmentation may start later: the relay retries with backoff meanwhile
     serve_until_signalled(
         server,
         "profile",

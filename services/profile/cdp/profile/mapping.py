@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from google.protobuf import struct_pb2, timestamp_pb2
+from google.protobuf import json_format, struct_pb2, timestamp_pb2
 
 from cdp.api.ingestion.v1 import sealed_event_pb2
 from cdp.api.profile.v1 import profile_pb2
@@ -13,6 +13,7 @@ from cdp.errors import InvalidArgument, field_required, too_many
 from cdp.profile.domain import commands
 from cdp.profile.domain.commands import profile_id, profile_name
 from cdp.profile.domain.model import (
+    ComputedTrait,
     EventType,
     IncomingEvent,
     ProfileView,
@@ -21,12 +22,13 @@ from cdp.profile.domain.model import (
 )
 
 MAX_CHANGES = 100_000
+MAX_COMPUTED_VALUES = 10_000
 
 
 def apply_command(request: pb.ApplyProfileChangesRequest) -> commands.ApplyChanges:
     if len(request.changes) > MAX_CHANGES:
         raise too_many("changes", MAX_CHANGES)
-    names = _Names()
+    names = _Names("changes")
     return commands.ApplyChanges(
         tuple(_change(change, i, names) for i, change in enumerate(request.changes))
     )
@@ -35,14 +37,41 @@ def apply_command(request: pb.ApplyProfileChangesRequest) -> commands.ApplyChang
 class _Names:
     """Profile names of one request, each parsed once (a batch repeats the same few)."""
 
-    def __init__(self) -> None:
+    def __init__(self, items: str) -> None:
+        self._items = items  # the repeated field the names sit in, for error paths
         self._ids: dict[str, str] = {}
 
     def id(self, name: str, index: int, path: str) -> str:
         found = self._ids.get(name)
         if found is None:
-            found = self._ids[name] = profile_id(name, f"changes[{index}].{path}")
+            found = self._ids[name] = profile_id(name, f"{self._items}[{index}].{path}")
         return found
+
+
+def computed_command(request: pb.ApplyComputedTraitsRequest) -> commands.ApplyComputedTraits:
+    if len(request.values) > MAX_COMPUTED_VALUES:
+        raise too_many("values", MAX_COMPUTED_VALUES)
+    names = _Names("values")
+    return commands.ApplyComputedTraits(
+        tuple(_computed(value, i, names) for i, value in enumerate(request.values))
+    )
+
+
+def _computed(
+    value: pb.ComputedTraitValue, index: int, names: _Names
+) -> commands.ComputedTraitChange:
+    profile = names.id(value.profile, index, "profile")
+    if not value.HasField("trait"):
+        return commands.ComputedTraitChange(
+            profile, commands.computed_key(value.key, f"values[{index}].key"), None
+        )
+    trait, field = value.trait, f"values[{index}].trait"
+    key = commands.computed_key(trait.key, f"{field}.key")
+    if not trait.HasField("compute_time"):
+        raise field_required(f"{field}.compute_time")
+    time = _micros(trait.compute_time, f"{field}.compute_time")
+    computed = ComputedTrait(key, json_format.MessageToDict(trait.value), time)
+    return commands.ComputedTraitChange(profile, key, computed)
 
 
 def _change(change: pb.ProfileChange, index: int, names: _Names) -> commands.Change:
@@ -174,6 +203,8 @@ def fill_profile(target: profile_pb2.Profile, view: ProfileView) -> None:
     if wants("traits"):
         for trait in sorted(view.traits, key=lambda t: t.key):
             _fill_trait(target.traits.add(key=trait.key, personal=trait.personal), trait)
+    if wants("computed_traits"):
+        _fill_computed(target, view.computed_traits)
     if wants("identities"):
         for identity in view.identities:
             message = target.identities.add(
@@ -190,6 +221,13 @@ def fill_profile(target: profile_pb2.Profile, view: ProfileView) -> None:
         target.first_seen_time.FromMicroseconds(state.first_seen)
     if wants("last_seen_time") and state.last_seen is not None:
         target.last_seen_time.FromMicroseconds(state.last_seen)
+
+
+def _fill_computed(target: profile_pb2.Profile, computed: list[ComputedTrait]) -> None:
+    for trait in sorted(computed, key=lambda t: t.key):
+        message = target.computed_traits.add(key=trait.key)
+        fill_value(message.value, trait.value)
+        message.compute_time.FromMicroseconds(trait.compute_time)
 
 
 def _fill_trait(target: profile_pb2.Trait, trait: TraitValue) -> None:

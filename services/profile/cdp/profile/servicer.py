@@ -12,7 +12,7 @@ from cdp.grpcx import access
 from cdp.profile import mapping
 from cdp.profile.bootstrap import App
 from cdp.profile.domain.commands import profile_name
-from cdp.profile.service_layer import handlers, queries
+from cdp.profile.service_layer import computed, handlers, queries
 
 _METHODS = f"/{pb.DESCRIPTOR.services_by_name['ProfileService'].full_name}/"
 
@@ -62,6 +62,14 @@ class ProfileServicer(pb_grpc.ProfileServiceServicer):
             mapping.apply_command(request), self._app.new_uow(write=True)
         )
         return pb.ApplyProfileChangesResponse(applied_count=applied.applied)
+
+    def ApplyComputedTraits(
+        self, request: pb.ApplyComputedTraitsRequest, context: grpc.ServicerContext
+    ) -> pb.ApplyComputedTraitsResponse:
+        applied = computed.apply_computed_traits(
+            mapping.computed_command(request), self._app.new_uow(write=True)
+        )
+        return pb.ApplyComputedTraitsResponse(applied_count=applied)
 
     def _audit(self, method: str, profile_ids: Sequence[str]) -> None:
         """After the read, before the answer: an operator's read that cannot be audited fails."""

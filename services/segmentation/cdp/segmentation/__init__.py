@@ -1,1 +1,1 @@
-"""The segmentation service: audiences over traits and behaviour (its RPCs land with the audiences issue)."""
+"""The segmentation service: audiences and computed traits over a consent-aware read model of profiles."""

@@ -117,3 +117,25 @@ class ApplyProfileChangesResponse(_message.Message):
     APPLIED_COUNT_FIELD_NUMBER: _ClassVar[int]
     applied_count: int
     def __init__(self, applied_count: _Optional[int] = ...) -> None: ...
+
+class ComputedTraitValue(_message.Message):
+    __slots__ = ("profile", "trait", "key")
+    PROFILE_FIELD_NUMBER: _ClassVar[int]
+    TRAIT_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    profile: str
+    trait: _profile_pb2.ComputedTrait
+    key: str
+    def __init__(self, profile: _Optional[str] = ..., trait: _Optional[_Union[_profile_pb2.ComputedTrait, _Mapping]] = ..., key: _Optional[str] = ...) -> None: ...
+
+class ApplyComputedTraitsRequest(_message.Message):
+    __slots__ = ("values",)
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    values: _containers.RepeatedCompositeFieldContainer[ComputedTraitValue]
+    def __init__(self, values: _Optional[_Iterable[_Union[ComputedTraitValue, _Mapping]]] = ...) -> None: ...
+
+class ApplyComputedTraitsResponse(_message.Message):
+    __slots__ = ("applied_count",)
+    APPLIED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    applied_count: int
+    def __init__(self, applied_count: _Optional[int] = ...) -> None: ...

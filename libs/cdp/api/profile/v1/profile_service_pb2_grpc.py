@@ -55,6 +55,11 @@ class ProfileServiceStub:
                 request_serializer=cdp_dot_api_dot_profile_dot_v1_dot_profile__service__pb2.ApplyProfileChangesRequest.SerializeToString,
                 response_deserializer=cdp_dot_api_dot_profile_dot_v1_dot_profile__service__pb2.ApplyProfileChangesResponse.FromString,
                 _registered_method=True)
+        self.ApplyComputedTraits = channel.unary_unary(
+                '/cdp.api.profile.v1.ProfileService/ApplyComputedTraits',
+                request_serializer=cdp_dot_api_dot_profile_dot_v1_dot_profile__service__pb2.ApplyComputedTraitsRequest.SerializeToString,
+                response_deserializer=cdp_dot_api_dot_profile_dot_v1_dot_profile__service__pb2.ApplyComputedTraitsResponse.FromString,
+                _registered_method=True)
 
 
 class ProfileServiceServicer:
@@ -89,6 +94,13 @@ class ProfileServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ApplyComputedTraits(self, request, context):
+        """Internal: segmentation's computed trait values, to show on profiles (latest compute_time wins).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ProfileServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -111,6 +123,11 @@ def add_ProfileServiceServicer_to_server(servicer, server):
                     servicer.ApplyProfileChanges,
                     request_deserializer=cdp_dot_api_dot_profile_dot_v1_dot_profile__service__pb2.ApplyProfileChangesRequest.FromString,
                     response_serializer=cdp_dot_api_dot_profile_dot_v1_dot_profile__service__pb2.ApplyProfileChangesResponse.SerializeToString,
+            ),
+            'ApplyComputedTraits': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApplyComputedTraits,
+                    request_deserializer=cdp_dot_api_dot_profile_dot_v1_dot_profile__service__pb2.ApplyComputedTraitsRequest.FromString,
+                    response_serializer=cdp_dot_api_dot_profile_dot_v1_dot_profile__service__pb2.ApplyComputedTraitsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,6 +239,33 @@ class ProfileService:
             '/cdp.api.profile.v1.ProfileService/ApplyProfileChanges',
             cdp_dot_api_dot_profile_dot_v1_dot_profile__service__pb2.ApplyProfileChangesRequest.SerializeToString,
             cdp_dot_api_dot_profile_dot_v1_dot_profile__service__pb2.ApplyProfileChangesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApplyComputedTraits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cdp.api.profile.v1.ProfileService/ApplyComputedTraits',
+            cdp_dot_api_dot_profile_dot_v1_dot_profile__service__pb2.ApplyComputedTraitsRequest.SerializeToString,
+            cdp_dot_api_dot_profile_dot_v1_dot_profile__service__pb2.ApplyComputedTraitsResponse.FromString,
             options,
             channel_credentials,
             insecure,

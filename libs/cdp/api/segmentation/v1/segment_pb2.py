@@ -22,22 +22,23 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from cdp.api.segmentation.v1 import condition_pb2 as cdp_dot_api_dot_segmentation_dot_v1_dot_condition__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%cdp/api/segmentation/v1/segment.proto\x12\x17\x63\x64p.api.segmentation.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc4\x02\n\x07Segment\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x11\n\tcondition\x18\x03 \x01(\t\x12\x0f\n\x07purpose\x18\x04 \x01(\t\x12<\n\rcompute_state\x18\x05 \x01(\x0e\x32%.cdp.api.segmentation.v1.ComputeState\x12\x15\n\rcompute_error\x18\x06 \x01(\t\x12\x14\n\x0cmember_count\x18\x07 \x01(\x03\x12\x16\n\x0e\x65xcluded_count\x18\x08 \x01(\x03\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04\x65tag\x18\x0b \x01(\t\"\xc3\x01\n\x10MembershipChange\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x0f\n\x07segment\x18\x02 \x01(\t\x12\x0f\n\x07profile\x18\x03 \x01(\t\x12;\n\x04kind\x18\x04 \x01(\x0e\x32-.cdp.api.segmentation.v1.MembershipChangeKind\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12/\n\x0b\x63hange_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*}\n\x0c\x43omputeState\x12\x1d\n\x19\x43OMPUTE_STATE_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x43OMPUTE_STATE_COMPUTING\x10\x01\x12\x17\n\x13\x43OMPUTE_STATE_READY\x10\x02\x12\x18\n\x14\x43OMPUTE_STATE_FAILED\x10\x03*\x85\x01\n\x14MembershipChangeKind\x12&\n\"MEMBERSHIP_CHANGE_KIND_UNSPECIFIED\x10\x00\x12\"\n\x1eMEMBERSHIP_CHANGE_KIND_ENTERED\x10\x01\x12!\n\x1dMEMBERSHIP_CHANGE_KIND_EXITED\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%cdp/api/segmentation/v1/segment.proto\x12\x17\x63\x64p.api.segmentation.v1\x1a\'cdp/api/segmentation/v1/condition.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9c\x03\n\x07Segment\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x11\n\tcondition\x18\x03 \x01(\t\x12\x0f\n\x07purpose\x18\x04 \x01(\t\x12<\n\rcompute_state\x18\x05 \x01(\x0e\x32%.cdp.api.segmentation.v1.ComputeState\x12\x15\n\rcompute_error\x18\x06 \x01(\t\x12\x14\n\x0cmember_count\x18\x07 \x01(\x03\x12\x16\n\x0e\x65xcluded_count\x18\x08 \x01(\x03\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04\x65tag\x18\x0b \x01(\t\x12:\n\x0e\x63ondition_tree\x18\x0c \x01(\x0b\x32\".cdp.api.segmentation.v1.Condition\x12\x1a\n\x12membership_version\x18\r \x01(\x03\"\xc3\x01\n\x10MembershipChange\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x0f\n\x07segment\x18\x02 \x01(\t\x12\x0f\n\x07profile\x18\x03 \x01(\t\x12;\n\x04kind\x18\x04 \x01(\x0e\x32-.cdp.api.segmentation.v1.MembershipChangeKind\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12/\n\x0b\x63hange_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*}\n\x0c\x43omputeState\x12\x1d\n\x19\x43OMPUTE_STATE_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x43OMPUTE_STATE_COMPUTING\x10\x01\x12\x17\n\x13\x43OMPUTE_STATE_READY\x10\x02\x12\x18\n\x14\x43OMPUTE_STATE_FAILED\x10\x03*\x85\x01\n\x14MembershipChangeKind\x12&\n\"MEMBERSHIP_CHANGE_KIND_UNSPECIFIED\x10\x00\x12\"\n\x1eMEMBERSHIP_CHANGE_KIND_ENTERED\x10\x01\x12!\n\x1dMEMBERSHIP_CHANGE_KIND_EXITED\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'cdp.api.segmentation.v1.segment_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_COMPUTESTATE']._serialized_start=624
-  _globals['_COMPUTESTATE']._serialized_end=749
-  _globals['_MEMBERSHIPCHANGEKIND']._serialized_start=752
-  _globals['_MEMBERSHIPCHANGEKIND']._serialized_end=885
-  _globals['_SEGMENT']._serialized_start=100
-  _globals['_SEGMENT']._serialized_end=424
-  _globals['_MEMBERSHIPCHANGE']._serialized_start=427
-  _globals['_MEMBERSHIPCHANGE']._serialized_end=622
+  _globals['_COMPUTESTATE']._serialized_start=753
+  _globals['_COMPUTESTATE']._serialized_end=878
+  _globals['_MEMBERSHIPCHANGEKIND']._serialized_start=881
+  _globals['_MEMBERSHIPCHANGEKIND']._serialized_end=1014
+  _globals['_SEGMENT']._serialized_start=141
+  _globals['_SEGMENT']._serialized_end=553
+  _globals['_MEMBERSHIPCHANGE']._serialized_start=556
+  _globals['_MEMBERSHIPCHANGE']._serialized_end=751
 # @@protoc_insertion_point(module_scope)

@@ -1,5 +1,6 @@
 import datetime
 
+from cdp.api.segmentation.v1 import condition_pb2 as _condition_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -30,7 +31,7 @@ MEMBERSHIP_CHANGE_KIND_ENTERED: MembershipChangeKind
 MEMBERSHIP_CHANGE_KIND_EXITED: MembershipChangeKind
 
 class Segment(_message.Message):
-    __slots__ = ("name", "display_name", "condition", "purpose", "compute_state", "compute_error", "member_count", "excluded_count", "create_time", "update_time", "etag")
+    __slots__ = ("name", "display_name", "condition", "purpose", "compute_state", "compute_error", "member_count", "excluded_count", "create_time", "update_time", "etag", "condition_tree", "membership_version")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     CONDITION_FIELD_NUMBER: _ClassVar[int]
@@ -42,6 +43,8 @@ class Segment(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
+    CONDITION_TREE_FIELD_NUMBER: _ClassVar[int]
+    MEMBERSHIP_VERSION_FIELD_NUMBER: _ClassVar[int]
     name: str
     display_name: str
     condition: str
@@ -53,7 +56,9 @@ class Segment(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     etag: str
-    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., condition: _Optional[str] = ..., purpose: _Optional[str] = ..., compute_state: _Optional[_Union[ComputeState, str]] = ..., compute_error: _Optional[str] = ..., member_count: _Optional[int] = ..., excluded_count: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+    condition_tree: _condition_pb2.Condition
+    membership_version: int
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., condition: _Optional[str] = ..., purpose: _Optional[str] = ..., compute_state: _Optional[_Union[ComputeState, str]] = ..., compute_error: _Optional[str] = ..., member_count: _Optional[int] = ..., excluded_count: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., condition_tree: _Optional[_Union[_condition_pb2.Condition, _Mapping]] = ..., membership_version: _Optional[int] = ...) -> None: ...
 
 class MembershipChange(_message.Message):
     __slots__ = ("version", "segment", "profile", "kind", "reason", "change_time")

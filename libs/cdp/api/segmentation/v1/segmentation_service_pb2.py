@@ -22,49 +22,71 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from cdp.api.segmentation.v1 import computed_trait_pb2 as cdp_dot_api_dot_segmentation_dot_v1_dot_computed__trait__pb2
+from cdp.api.segmentation.v1 import condition_pb2 as cdp_dot_api_dot_segmentation_dot_v1_dot_condition__pb2
 from cdp.api.segmentation.v1 import segment_pb2 as cdp_dot_api_dot_segmentation_dot_v1_dot_segment__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n2cdp/api/segmentation/v1/segmentation_service.proto\x12\x17\x63\x64p.api.segmentation.v1\x1a%cdp/api/segmentation/v1/segment.proto\x1a google/protobuf/field_mask.proto\"q\n\x14\x43reateSegmentRequest\x12\x31\n\x07segment\x18\x01 \x01(\x0b\x32 .cdp.api.segmentation.v1.Segment\x12\x12\n\nsegment_id\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"J\n\x15\x43reateSegmentResponse\x12\x31\n\x07segment\x18\x01 \x01(\x0b\x32 .cdp.api.segmentation.v1.Segment\"!\n\x11GetSegmentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"G\n\x12GetSegmentResponse\x12\x31\n\x07segment\x18\x01 \x01(\x0b\x32 .cdp.api.segmentation.v1.Segment\"<\n\x13ListSegmentsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"c\n\x14ListSegmentsResponse\x12\x32\n\x08segments\x18\x01 \x03(\x0b\x32 .cdp.api.segmentation.v1.Segment\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"z\n\x14UpdateSegmentRequest\x12\x31\n\x07segment\x18\x01 \x01(\x0b\x32 .cdp.api.segmentation.v1.Segment\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"J\n\x15UpdateSegmentResponse\x12\x31\n\x07segment\x18\x01 \x01(\x0b\x32 .cdp.api.segmentation.v1.Segment\"2\n\x14\x44\x65leteSegmentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x65tag\x18\x02 \x01(\t\"\x17\n\x15\x44\x65leteSegmentResponse\"P\n\x15PreviewSegmentRequest\x12\x11\n\tcondition\x18\x01 \x01(\t\x12\x0f\n\x07purpose\x18\x02 \x01(\t\x12\x13\n\x0bsample_size\x18\x03 \x01(\x05\"_\n\x16PreviewSegmentResponse\x12\x14\n\x0cmember_count\x18\x01 \x01(\x03\x12\x16\n\x0e\x65xcluded_count\x18\x02 \x01(\x03\x12\x17\n\x0fsample_profiles\x18\x03 \x03(\t\"R\n\x19ListSegmentMembersRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"G\n\x1aListSegmentMembersResponse\x12\x10\n\x08profiles\x18\x01 \x03(\t\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"G\n\x1dWatchSegmentMembershipRequest\x12\x0f\n\x07segment\x18\x01 \x01(\t\x12\x15\n\rafter_version\x18\x02 \x01(\x03\"[\n\x1eWatchSegmentMembershipResponse\x12\x39\n\x06\x63hange\x18\x01 \x01(\x0b\x32).cdp.api.segmentation.v1.MembershipChange2\xb9\x07\n\x13SegmentationService\x12n\n\rCreateSegment\x12-.cdp.api.segmentation.v1.CreateSegmentRequest\x1a..cdp.api.segmentation.v1.CreateSegmentResponse\x12\x65\n\nGetSegment\x12*.cdp.api.segmentation.v1.GetSegmentRequest\x1a+.cdp.api.segmentation.v1.GetSegmentResponse\x12k\n\x0cListSegments\x12,.cdp.api.segmentation.v1.ListSegmentsRequest\x1a-.cdp.api.segmentation.v1.ListSegmentsResponse\x12n\n\rUpdateSegment\x12-.cdp.api.segmentation.v1.UpdateSegmentRequest\x1a..cdp.api.segmentation.v1.UpdateSegmentResponse\x12n\n\rDeleteSegment\x12-.cdp.api.segmentation.v1.DeleteSegmentRequest\x1a..cdp.api.segmentation.v1.DeleteSegmentResponse\x12q\n\x0ePreviewSegment\x12..cdp.api.segmentation.v1.PreviewSegmentRequest\x1a/.cdp.api.segmentation.v1.PreviewSegmentResponse\x12}\n\x12ListSegmentMembers\x12\x32.cdp.api.segmentation.v1.ListSegmentMembersRequest\x1a\x33.cdp.api.segmentation.v1.ListSegmentMembersResponse\x12\x8b\x01\n\x16WatchSegmentMembership\x12\x36.cdp.api.segmentation.v1.WatchSegmentMembershipRequest\x1a\x37.cdp.api.segmentation.v1.WatchSegmentMembershipResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n2cdp/api/segmentation/v1/segmentation_service.proto\x12\x17\x63\x64p.api.segmentation.v1\x1a,cdp/api/segmentation/v1/computed_trait.proto\x1a\'cdp/api/segmentation/v1/condition.proto\x1a%cdp/api/segmentation/v1/segment.proto\x1a google/protobuf/field_mask.proto\"q\n\x14\x43reateSegmentRequest\x12\x31\n\x07segment\x18\x01 \x01(\x0b\x32 .cdp.api.segmentation.v1.Segment\x12\x12\n\nsegment_id\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"J\n\x15\x43reateSegmentResponse\x12\x31\n\x07segment\x18\x01 \x01(\x0b\x32 .cdp.api.segmentation.v1.Segment\"!\n\x11GetSegmentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"G\n\x12GetSegmentResponse\x12\x31\n\x07segment\x18\x01 \x01(\x0b\x32 .cdp.api.segmentation.v1.Segment\"<\n\x13ListSegmentsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"c\n\x14ListSegmentsResponse\x12\x32\n\x08segments\x18\x01 \x03(\x0b\x32 .cdp.api.segmentation.v1.Segment\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"z\n\x14UpdateSegmentRequest\x12\x31\n\x07segment\x18\x01 \x01(\x0b\x32 .cdp.api.segmentation.v1.Segment\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"J\n\x15UpdateSegmentResponse\x12\x31\n\x07segment\x18\x01 \x01(\x0b\x32 .cdp.api.segmentation.v1.Segment\"2\n\x14\x44\x65leteSegmentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x65tag\x18\x02 \x01(\t\"\x17\n\x15\x44\x65leteSegmentResponse\"\x8c\x01\n\x15PreviewSegmentRequest\x12\x11\n\tcondition\x18\x01 \x01(\t\x12:\n\x0e\x63ondition_tree\x18\x04 \x01(\x0b\x32\".cdp.api.segmentation.v1.Condition\x12\x0f\n\x07purpose\x18\x02 \x01(\t\x12\x13\n\x0bsample_size\x18\x03 \x01(\x05\"_\n\x16PreviewSegmentResponse\x12\x14\n\x0cmember_count\x18\x01 \x01(\x03\x12\x16\n\x0e\x65xcluded_count\x18\x02 \x01(\x03\x12\x17\n\x0fsample_profiles\x18\x03 \x03(\t\"R\n\x19ListSegmentMembersRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"G\n\x1aListSegmentMembersResponse\x12\x10\n\x08profiles\x18\x01 \x03(\t\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"G\n\x1dWatchSegmentMembershipRequest\x12\x0f\n\x07segment\x18\x01 \x01(\t\x12\x15\n\rafter_version\x18\x02 \x01(\x03\"[\n\x1eWatchSegmentMembershipResponse\x12\x39\n\x06\x63hange\x18\x01 \x01(\x0b\x32).cdp.api.segmentation.v1.MembershipChange\"w\n\x1a\x43reateComputedTraitRequest\x12>\n\x0e\x63omputed_trait\x18\x01 \x01(\x0b\x32&.cdp.api.segmentation.v1.ComputedTrait\x12\x19\n\x11\x63omputed_trait_id\x18\x02 \x01(\t\"]\n\x1b\x43reateComputedTraitResponse\x12>\n\x0e\x63omputed_trait\x18\x01 \x01(\x0b\x32&.cdp.api.segmentation.v1.ComputedTrait\"\'\n\x17GetComputedTraitRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"Z\n\x18GetComputedTraitResponse\x12>\n\x0e\x63omputed_trait\x18\x01 \x01(\x0b\x32&.cdp.api.segmentation.v1.ComputedTrait\"B\n\x19ListComputedTraitsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"v\n\x1aListComputedTraitsResponse\x12?\n\x0f\x63omputed_traits\x18\x01 \x03(\x0b\x32&.cdp.api.segmentation.v1.ComputedTrait\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"*\n\x1a\x44\x65leteComputedTraitRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x1d\n\x1b\x44\x65leteComputedTraitResponse\"*\n\x15ParseConditionRequest\x12\x11\n\tcondition\x18\x01 \x01(\t\"g\n\x16ParseConditionResponse\x12:\n\x0e\x63ondition_tree\x18\x01 \x01(\x0b\x32\".cdp.api.segmentation.v1.Condition\x12\x11\n\tcanonical\x18\x02 \x01(\t2\xaa\x0c\n\x13SegmentationService\x12n\n\rCreateSegment\x12-.cdp.api.segmentation.v1.CreateSegmentRequest\x1a..cdp.api.segmentation.v1.CreateSegmentResponse\x12\x65\n\nGetSegment\x12*.cdp.api.segmentation.v1.GetSegmentRequest\x1a+.cdp.api.segmentation.v1.GetSegmentResponse\x12k\n\x0cListSegments\x12,.cdp.api.segmentation.v1.ListSegmentsRequest\x1a-.cdp.api.segmentation.v1.ListSegmentsResponse\x12n\n\rUpdateSegment\x12-.cdp.api.segmentation.v1.UpdateSegmentRequest\x1a..cdp.api.segmentation.v1.UpdateSegmentResponse\x12n\n\rDeleteSegment\x12-.cdp.api.segmentation.v1.DeleteSegmentRequest\x1a..cdp.api.segmentation.v1.DeleteSegmentResponse\x12q\n\x0ePreviewSegment\x12..cdp.api.segmentation.v1.PreviewSegmentRequest\x1a/.cdp.api.segmentation.v1.PreviewSegmentResponse\x12}\n\x12ListSegmentMembers\x12\x32.cdp.api.segmentation.v1.ListSegmentMembersRequest\x1a\x33.cdp.api.segmentation.v1.ListSegmentMembersResponse\x12\x8b\x01\n\x16WatchSegmentMembership\x12\x36.cdp.api.segmentation.v1.WatchSegmentMembershipRequest\x1a\x37.cdp.api.segmentation.v1.WatchSegmentMembershipResponse0\x01\x12\x80\x01\n\x13\x43reateComputedTrait\x12\x33.cdp.api.segmentation.v1.CreateComputedTraitRequest\x1a\x34.cdp.api.segmentation.v1.CreateComputedTraitResponse\x12w\n\x10GetComputedTrait\x12\x30.cdp.api.segmentation.v1.GetComputedTraitRequest\x1a\x31.cdp.api.segmentation.v1.GetComputedTraitResponse\x12}\n\x12ListComputedTraits\x12\x32.cdp.api.segmentation.v1.ListComputedTraitsRequest\x1a\x33.cdp.api.segmentation.v1.ListComputedTraitsResponse\x12\x80\x01\n\x13\x44\x65leteComputedTrait\x12\x33.cdp.api.segmentation.v1.DeleteComputedTraitRequest\x1a\x34.cdp.api.segmentation.v1.DeleteComputedTraitResponse\x12q\n\x0eParseCondition\x12..cdp.api.segmentation.v1.ParseConditionRequest\x1a/.cdp.api.segmentation.v1.ParseConditionResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'cdp.api.segmentation.v1.segmentation_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CREATESEGMENTREQUEST']._serialized_start=152
-  _globals['_CREATESEGMENTREQUEST']._serialized_end=265
-  _globals['_CREATESEGMENTRESPONSE']._serialized_start=267
-  _globals['_CREATESEGMENTRESPONSE']._serialized_end=341
-  _globals['_GETSEGMENTREQUEST']._serialized_start=343
-  _globals['_GETSEGMENTREQUEST']._serialized_end=376
-  _globals['_GETSEGMENTRESPONSE']._serialized_start=378
-  _globals['_GETSEGMENTRESPONSE']._serialized_end=449
-  _globals['_LISTSEGMENTSREQUEST']._serialized_start=451
-  _globals['_LISTSEGMENTSREQUEST']._serialized_end=511
-  _globals['_LISTSEGMENTSRESPONSE']._serialized_start=513
-  _globals['_LISTSEGMENTSRESPONSE']._serialized_end=612
-  _globals['_UPDATESEGMENTREQUEST']._serialized_start=614
-  _globals['_UPDATESEGMENTREQUEST']._serialized_end=736
-  _globals['_UPDATESEGMENTRESPONSE']._serialized_start=738
-  _globals['_UPDATESEGMENTRESPONSE']._serialized_end=812
-  _globals['_DELETESEGMENTREQUEST']._serialized_start=814
-  _globals['_DELETESEGMENTREQUEST']._serialized_end=864
-  _globals['_DELETESEGMENTRESPONSE']._serialized_start=866
-  _globals['_DELETESEGMENTRESPONSE']._serialized_end=889
-  _globals['_PREVIEWSEGMENTREQUEST']._serialized_start=891
-  _globals['_PREVIEWSEGMENTREQUEST']._serialized_end=971
-  _globals['_PREVIEWSEGMENTRESPONSE']._serialized_start=973
-  _globals['_PREVIEWSEGMENTRESPONSE']._serialized_end=1068
-  _globals['_LISTSEGMENTMEMBERSREQUEST']._serialized_start=1070
-  _globals['_LISTSEGMENTMEMBERSREQUEST']._serialized_end=1152
-  _globals['_LISTSEGMENTMEMBERSRESPONSE']._serialized_start=1154
-  _globals['_LISTSEGMENTMEMBERSRESPONSE']._serialized_end=1225
-  _globals['_WATCHSEGMENTMEMBERSHIPREQUEST']._serialized_start=1227
-  _globals['_WATCHSEGMENTMEMBERSHIPREQUEST']._serialized_end=1298
-  _globals['_WATCHSEGMENTMEMBERSHIPRESPONSE']._serialized_start=1300
-  _globals['_WATCHSEGMENTMEMBERSHIPRESPONSE']._serialized_end=1391
-  _globals['_SEGMENTATIONSERVICE']._serialized_start=1394
-  _globals['_SEGMENTATIONSERVICE']._serialized_end=2347
+  _globals['_CREATESEGMENTREQUEST']._serialized_start=239
+  _globals['_CREATESEGMENTREQUEST']._serialized_end=352
+  _globals['_CREATESEGMENTRESPONSE']._serialized_start=354
+  _globals['_CREATESEGMENTRESPONSE']._serialized_end=428
+  _globals['_GETSEGMENTREQUEST']._serialized_start=430
+  _globals['_GETSEGMENTREQUEST']._serialized_end=463
+  _globals['_GETSEGMENTRESPONSE']._serialized_start=465
+  _globals['_GETSEGMENTRESPONSE']._serialized_end=536
+  _globals['_LISTSEGMENTSREQUEST']._serialized_start=538
+  _globals['_LISTSEGMENTSREQUEST']._serialized_end=598
+  _globals['_LISTSEGMENTSRESPONSE']._serialized_start=600
+  _globals['_LISTSEGMENTSRESPONSE']._serialized_end=699
+  _globals['_UPDATESEGMENTREQUEST']._serialized_start=701
+  _globals['_UPDATESEGMENTREQUEST']._serialized_end=823
+  _globals['_UPDATESEGMENTRESPONSE']._serialized_start=825
+  _globals['_UPDATESEGMENTRESPONSE']._serialized_end=899
+  _globals['_DELETESEGMENTREQUEST']._serialized_start=901
+  _globals['_DELETESEGMENTREQUEST']._serialized_end=951
+  _globals['_DELETESEGMENTRESPONSE']._serialized_start=953
+  _globals['_DELETESEGMENTRESPONSE']._serialized_end=976
+  _globals['_PREVIEWSEGMENTREQUEST']._serialized_start=979
+  _globals['_PREVIEWSEGMENTREQUEST']._serialized_end=1119
+  _globals['_PREVIEWSEGMENTRESPONSE']._serialized_start=1121
+  _globals['_PREVIEWSEGMENTRESPONSE']._serialized_end=1216
+  _globals['_LISTSEGMENTMEMBERSREQUEST']._serialized_start=1218
+  _globals['_LISTSEGMENTMEMBERSREQUEST']._serialized_end=1300
+  _globals['_LISTSEGMENTMEMBERSRESPONSE']._serialized_start=1302
+  _globals['_LISTSEGMENTMEMBERSRESPONSE']._serialized_end=1373
+  _globals['_WATCHSEGMENTMEMBERSHIPREQUEST']._serialized_start=1375
+  _globals['_WATCHSEGMENTMEMBERSHIPREQUEST']._serialized_end=1446
+  _globals['_WATCHSEGMENTMEMBERSHIPRESPONSE']._serialized_start=1448
+  _globals['_WATCHSEGMENTMEMBERSHIPRESPONSE']._serialized_end=1539
+  _globals['_CREATECOMPUTEDTRAITREQUEST']._serialized_start=1541
+  _globals['_CREATECOMPUTEDTRAITREQUEST']._serialized_end=1660
+  _globals['_CREATECOMPUTEDTRAITRESPONSE']._serialized_start=1662
+  _globals['_CREATECOMPUTEDTRAITRESPONSE']._serialized_end=1755
+  _globals['_GETCOMPUTEDTRAITREQUEST']._serialized_start=1757
+  _globals['_GETCOMPUTEDTRAITREQUEST']._serialized_end=1796
+  _globals['_GETCOMPUTEDTRAITRESPONSE']._serialized_start=1798
+  _globals['_GETCOMPUTEDTRAITRESPONSE']._serialized_end=1888
+  _globals['_LISTCOMPUTEDTRAITSREQUEST']._serialized_start=1890
+  _globals['_LISTCOMPUTEDTRAITSREQUEST']._serialized_end=1956
+  _globals['_LISTCOMPUTEDTRAITSRESPONSE']._serialized_start=1958
+  _globals['_LISTCOMPUTEDTRAITSRESPONSE']._serialized_end=2076
+  _globals['_DELETECOMPUTEDTRAITREQUEST']._serialized_start=2078
+  _globals['_DELETECOMPUTEDTRAITREQUEST']._serialized_end=2120
+  _globals['_DELETECOMPUTEDTRAITRESPONSE']._serialized_start=2122
+  _globals['_DELETECOMPUTEDTRAITRESPONSE']._serialized_end=2151
+  _globals['_PARSECONDITIONREQUEST']._serialized_start=2153
+  _globals['_PARSECONDITIONREQUEST']._serialized_end=2195
+  _globals['_PARSECONDITIONRESPONSE']._serialized_start=2197
+  _globals['_PARSECONDITIONRESPONSE']._serialized_end=2300
+  _globals['_SEGMENTATIONSERVICE']._serialized_start=2303
+  _globals['_SEGMENTATIONSERVICE']._serialized_end=3881
 # @@protoc_insertion_point(module_scope)

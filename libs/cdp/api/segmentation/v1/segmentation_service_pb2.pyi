@@ -1,3 +1,5 @@
+from cdp.api.segmentation.v1 import computed_trait_pb2 as _computed_trait_pb2
+from cdp.api.segmentation.v1 import condition_pb2 as _condition_pb2
 from cdp.api.segmentation.v1 import segment_pb2 as _segment_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf.internal import containers as _containers
@@ -79,14 +81,16 @@ class DeleteSegmentResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class PreviewSegmentRequest(_message.Message):
-    __slots__ = ("condition", "purpose", "sample_size")
+    __slots__ = ("condition", "condition_tree", "purpose", "sample_size")
     CONDITION_FIELD_NUMBER: _ClassVar[int]
+    CONDITION_TREE_FIELD_NUMBER: _ClassVar[int]
     PURPOSE_FIELD_NUMBER: _ClassVar[int]
     SAMPLE_SIZE_FIELD_NUMBER: _ClassVar[int]
     condition: str
+    condition_tree: _condition_pb2.Condition
     purpose: str
     sample_size: int
-    def __init__(self, condition: _Optional[str] = ..., purpose: _Optional[str] = ..., sample_size: _Optional[int] = ...) -> None: ...
+    def __init__(self, condition: _Optional[str] = ..., condition_tree: _Optional[_Union[_condition_pb2.Condition, _Mapping]] = ..., purpose: _Optional[str] = ..., sample_size: _Optional[int] = ...) -> None: ...
 
 class PreviewSegmentResponse(_message.Message):
     __slots__ = ("member_count", "excluded_count", "sample_profiles")
@@ -129,3 +133,69 @@ class WatchSegmentMembershipResponse(_message.Message):
     CHANGE_FIELD_NUMBER: _ClassVar[int]
     change: _segment_pb2.MembershipChange
     def __init__(self, change: _Optional[_Union[_segment_pb2.MembershipChange, _Mapping]] = ...) -> None: ...
+
+class CreateComputedTraitRequest(_message.Message):
+    __slots__ = ("computed_trait", "computed_trait_id")
+    COMPUTED_TRAIT_FIELD_NUMBER: _ClassVar[int]
+    COMPUTED_TRAIT_ID_FIELD_NUMBER: _ClassVar[int]
+    computed_trait: _computed_trait_pb2.ComputedTrait
+    computed_trait_id: str
+    def __init__(self, computed_trait: _Optional[_Union[_computed_trait_pb2.ComputedTrait, _Mapping]] = ..., computed_trait_id: _Optional[str] = ...) -> None: ...
+
+class CreateComputedTraitResponse(_message.Message):
+    __slots__ = ("computed_trait",)
+    COMPUTED_TRAIT_FIELD_NUMBER: _ClassVar[int]
+    computed_trait: _computed_trait_pb2.ComputedTrait
+    def __init__(self, computed_trait: _Optional[_Union[_computed_trait_pb2.ComputedTrait, _Mapping]] = ...) -> None: ...
+
+class GetComputedTraitRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetComputedTraitResponse(_message.Message):
+    __slots__ = ("computed_trait",)
+    COMPUTED_TRAIT_FIELD_NUMBER: _ClassVar[int]
+    computed_trait: _computed_trait_pb2.ComputedTrait
+    def __init__(self, computed_trait: _Optional[_Union[_computed_trait_pb2.ComputedTrait, _Mapping]] = ...) -> None: ...
+
+class ListComputedTraitsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListComputedTraitsResponse(_message.Message):
+    __slots__ = ("computed_traits", "next_page_token")
+    COMPUTED_TRAITS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    computed_traits: _containers.RepeatedCompositeFieldContainer[_computed_trait_pb2.ComputedTrait]
+    next_page_token: str
+    def __init__(self, computed_traits: _Optional[_Iterable[_Union[_computed_trait_pb2.ComputedTrait, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class DeleteComputedTraitRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class DeleteComputedTraitResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ParseConditionRequest(_message.Message):
+    __slots__ = ("condition",)
+    CONDITION_FIELD_NUMBER: _ClassVar[int]
+    condition: str
+    def __init__(self, condition: _Optional[str] = ...) -> None: ...
+
+class ParseConditionResponse(_message.Message):
+    __slots__ = ("condition_tree", "canonical")
+    CONDITION_TREE_FIELD_NUMBER: _ClassVar[int]
+    CANONICAL_FIELD_NUMBER: _ClassVar[int]
+    condition_tree: _condition_pb2.Condition
+    canonical: str
+    def __init__(self, condition_tree: _Optional[_Union[_condition_pb2.Condition, _Mapping]] = ..., canonical: _Optional[str] = ...) -> None: ...

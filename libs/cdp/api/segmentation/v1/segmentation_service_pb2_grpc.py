@@ -75,6 +75,31 @@ class SegmentationServiceStub:
                 request_serializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.WatchSegmentMembershipRequest.SerializeToString,
                 response_deserializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.WatchSegmentMembershipResponse.FromString,
                 _registered_method=True)
+        self.CreateComputedTrait = channel.unary_unary(
+                '/cdp.api.segmentation.v1.SegmentationService/CreateComputedTrait',
+                request_serializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.CreateComputedTraitRequest.SerializeToString,
+                response_deserializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.CreateComputedTraitResponse.FromString,
+                _registered_method=True)
+        self.GetComputedTrait = channel.unary_unary(
+                '/cdp.api.segmentation.v1.SegmentationService/GetComputedTrait',
+                request_serializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.GetComputedTraitRequest.SerializeToString,
+                response_deserializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.GetComputedTraitResponse.FromString,
+                _registered_method=True)
+        self.ListComputedTraits = channel.unary_unary(
+                '/cdp.api.segmentation.v1.SegmentationService/ListComputedTraits',
+                request_serializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.ListComputedTraitsRequest.SerializeToString,
+                response_deserializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.ListComputedTraitsResponse.FromString,
+                _registered_method=True)
+        self.DeleteComputedTrait = channel.unary_unary(
+                '/cdp.api.segmentation.v1.SegmentationService/DeleteComputedTrait',
+                request_serializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.DeleteComputedTraitRequest.SerializeToString,
+                response_deserializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.DeleteComputedTraitResponse.FromString,
+                _registered_method=True)
+        self.ParseCondition = channel.unary_unary(
+                '/cdp.api.segmentation.v1.SegmentationService/ParseCondition',
+                request_serializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.ParseConditionRequest.SerializeToString,
+                response_deserializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.ParseConditionResponse.FromString,
+                _registered_method=True)
 
 
 class SegmentationServiceServicer:
@@ -137,6 +162,41 @@ class SegmentationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateComputedTrait(self, request, context):
+        """Defines a computed trait and starts computing it for everyone.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetComputedTrait(self, request, context):
+        """Reads a computed trait's definition.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListComputedTraits(self, request, context):
+        """Lists computed traits.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteComputedTrait(self, request, context):
+        """Deletes a computed trait (refused while a segment's condition uses it).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ParseCondition(self, request, context):
+        """Parses a condition and returns its tree, or INVALID_ARGUMENT with line and column.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SegmentationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -179,6 +239,31 @@ def add_SegmentationServiceServicer_to_server(servicer, server):
                     servicer.WatchSegmentMembership,
                     request_deserializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.WatchSegmentMembershipRequest.FromString,
                     response_serializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.WatchSegmentMembershipResponse.SerializeToString,
+            ),
+            'CreateComputedTrait': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateComputedTrait,
+                    request_deserializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.CreateComputedTraitRequest.FromString,
+                    response_serializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.CreateComputedTraitResponse.SerializeToString,
+            ),
+            'GetComputedTrait': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetComputedTrait,
+                    request_deserializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.GetComputedTraitRequest.FromString,
+                    response_serializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.GetComputedTraitResponse.SerializeToString,
+            ),
+            'ListComputedTraits': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListComputedTraits,
+                    request_deserializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.ListComputedTraitsRequest.FromString,
+                    response_serializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.ListComputedTraitsResponse.SerializeToString,
+            ),
+            'DeleteComputedTrait': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteComputedTrait,
+                    request_deserializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.DeleteComputedTraitRequest.FromString,
+                    response_serializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.DeleteComputedTraitResponse.SerializeToString,
+            ),
+            'ParseCondition': grpc.unary_unary_rpc_method_handler(
+                    servicer.ParseCondition,
+                    request_deserializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.ParseConditionRequest.FromString,
+                    response_serializer=cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.ParseConditionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -398,6 +483,141 @@ class SegmentationService:
             '/cdp.api.segmentation.v1.SegmentationService/WatchSegmentMembership',
             cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.WatchSegmentMembershipRequest.SerializeToString,
             cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.WatchSegmentMembershipResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateComputedTrait(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cdp.api.segmentation.v1.SegmentationService/CreateComputedTrait',
+            cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.CreateComputedTraitRequest.SerializeToString,
+            cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.CreateComputedTraitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetComputedTrait(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cdp.api.segmentation.v1.SegmentationService/GetComputedTrait',
+            cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.GetComputedTraitRequest.SerializeToString,
+            cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.GetComputedTraitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListComputedTraits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cdp.api.segmentation.v1.SegmentationService/ListComputedTraits',
+            cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.ListComputedTraitsRequest.SerializeToString,
+            cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.ListComputedTraitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteComputedTrait(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cdp.api.segmentation.v1.SegmentationService/DeleteComputedTrait',
+            cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.DeleteComputedTraitRequest.SerializeToString,
+            cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.DeleteComputedTraitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ParseCondition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cdp.api.segmentation.v1.SegmentationService/ParseCondition',
+            cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.ParseConditionRequest.SerializeToString,
+            cdp_dot_api_dot_segmentation_dot_v1_dot_segmentation__service__pb2.ParseConditionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 
 from cdp.consent.adapters.orm import metadata
+from cdp.db.outbox import outbox_tables
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY.
 _SEQUENCE = BigInteger().with_variant(Integer(), "sqlite")
@@ -72,3 +73,7 @@ audit_checkpoints = Table(
     Column("time", String(32), nullable=False),
     Column("signature", LargeBinary, nullable=False),
 )
+
+# Subjects whose consent, restriction or erasure state changed, for segmentation to re-check; an
+# entry is deleted once delivered, and scrubbed of a subject when that subject is erased.
+consent_outbox, consent_outbox_cursor = outbox_tables(metadata, "consent_outbox")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, select
 
+from cdp.consent.adapters import consent_feed
 from cdp.consent.adapters.consent_orm import consent_records
 from cdp.consent.adapters.privacy_repository import restriction_entries
 from cdp.consent.domain.requests import Subject
@@ -16,10 +18,18 @@ from cdp.db import write_transaction
 class LocalParticipant:
     service = "consent"
 
-    def __init__(self, engine: Engine, suppressor: Suppressor, withdraw_marketing=None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        suppressor: Suppressor,
+        withdraw_marketing=None,
+        on_change: Callable[[], None] = lambda: None,
+    ) -> None:
         self._engine = engine
         self._suppressor = suppressor
         self._withdraw_marketing = withdraw_marketing
+        # Called after a restriction change commits: wakes the relay that tells segmentation.
+        self._on_change = on_change
 
     def fence(self, request: str, subject: Subject) -> int:
         return 0  # suppression and key tombstones are written with the request itself
@@ -30,7 +40,9 @@ class LocalParticipant:
                 delete(consent_records).where(consent_records.c.subject_id.in_(subject.subject_ids))
             ).rowcount
             restrictions = restriction_entries(conn).remove(self._entries(subject))
-        return {"consent_records": records, "restrictions": restrictions}
+            # Segmentation's own erasure task removes the person there; no entry may name them here.
+            notices = consent_feed.forget_subjects(conn, subject.subject_ids)
+        return {"consent_records": records, "restrictions": restrictions, "feed_entries": notices}
 
     def export(self, request: str, subject: Subject) -> dict:
         with self._engine.connect() as conn:
@@ -57,6 +69,10 @@ class LocalParticipant:
                 )
             else:
                 changed = entries.remove(self._entries(subject))
+            if changed:  # CheckConsent now answers differently for them: segmentation re-checks
+                consent_feed.append_changes(conn, subject.subject_ids)
+        if changed:
+            self._on_change()
         return {"records": changed}
 
     def object(self, request: str, subject: Subject) -> dict[str, int]:

@@ -204,9 +204,14 @@ class SqlEntryRepository:
         if not rows:
             return 0
         statement = (sqlite.insert if is_sqlite(self._conn) else postgresql.insert)(self._table)
-        return self._conn.execute(
-            statement.on_conflict_do_nothing(index_elements=["entry"]), rows
-        ).rowcount
+        # Counted from RETURNING: psycopg reports rowcount -1 for a batch, and callers act on "new".
+        added = self._conn.execute(
+            statement.on_conflict_do_nothing(index_elements=["entry"]).returning(
+                self._table.c.entry
+            ),
+            rows,
+        )
+        return len(added.all())
 
     def remove(self, entries: Sequence[bytes]) -> int:
         return self._conn.execute(

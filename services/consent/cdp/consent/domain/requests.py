@@ -11,7 +11,7 @@ from enum import Enum
 from cdp.errors import InvalidArgument, field_required, too_many
 
 MAX_IDENTITIES = 1000
-PARTICIPANTS = ("ingestion", "identity", "profile", "consent")
+PARTICIPANTS = ("ingestion", "identity", "profile", "segmentation", "consent")
 
 
 class RequestType(Enum):

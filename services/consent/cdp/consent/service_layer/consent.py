@@ -11,6 +11,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
+from cdp.consent.adapters import consent_feed
 from cdp.consent.adapters.audit_repository import AUDIT_LOCK, AuditWriter
 from cdp.consent.adapters.consent_repository import SqlConsentLedger
 from cdp.consent.domain.audit import NewAuditEntry
@@ -54,6 +55,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def no_relay() -> None:
+    """Nothing to wake: the outbox entry waits for a relay's next poll."""
+
+
 @dataclass(frozen=True)
 class ConsentLedger:
     """What the consent use cases need; built once by the composition root."""
@@ -64,6 +69,8 @@ class ConsentLedger:
     directory: SubjectDirectory | None = None
     blocked: Blocked | None = None
     clock: Callable[[], datetime] = utc_now
+    # Called after a record commits: wakes the relay that tells segmentation (R4 within 1 s).
+    notify: Callable[[], None] = no_relay
 
 
 def record_consent(ledger: ConsentLedger, cmd: RecordConsent) -> ConsentRecord:
@@ -81,6 +88,8 @@ def record_consent(ledger: ConsentLedger, cmd: RecordConsent) -> ConsentRecord:
             _new_record(cmd, subject_id, notice_sha256, now), cmd.request_id, fingerprint
         )
         ledger.audit.append(conn, _audit_entry(record, now))
+        consent_feed.append_changes(conn, [subject_id])
+    ledger.notify()
     return record
 
 

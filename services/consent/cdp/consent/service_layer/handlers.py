@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine
 
+from cdp.consent.adapters import consent_feed
 from cdp.consent.adapters.repository import SqlKeyRepository
 from cdp.consent.adapters.tombstones import TombstoneLog
 from cdp.consent.domain.keys import (
@@ -36,6 +37,8 @@ class KeyStore:
     # Appends one audit entry in the caller's transaction: (conn, action, subject_ids, details).
     audit: Callable[[Connection, str, list[str], dict], None] | None = None
     usage_budget: int = DEFAULT_USAGE_BUDGET
+    # Wakes the relay to segmentation after keys are destroyed (the subjects are now suppressed).
+    on_destroy: Callable[[], None] = lambda: None
 
     def repository(self, conn: Connection) -> SqlKeyRepository:
         return SqlKeyRepository(conn, self.provider, self.suppressor)
@@ -62,6 +65,10 @@ def destroy_data_keys(store: KeyStore, subject_ids: list[str], request_id: str) 
         destroyed = destroy_in(conn, store, subject_ids, request_id)
         if store.audit is not None:
             store.audit(conn, "key.destroyed", subject_ids, {"destroyed": destroyed})
+        # Destruction suppresses them, so CheckConsent says no: segmentation re-checks (lock order
+        # KEY -> AUDIT -> outbox, as everywhere).
+        consent_feed.append_changes(conn, subject_ids)
+    store.on_destroy()
     log.info("destroyed %d data keys", destroyed)
     return destroyed
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from cdp.consent.adapters import consent_feed
 from cdp.consent.adapters.audit_repository import AUDIT_LOCK, AuditWriter
 from cdp.consent.adapters.consent_repository import SqlConsentLedger
 from cdp.consent.domain.audit import NewAuditEntry
@@ -29,11 +31,16 @@ def withdraw_marketing(
     subject_ids: list[str],
     jurisdiction: str = "gdpr",
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    notify: Callable[[], None] = lambda: None,
 ) -> int:
-    """Appends the withdrawals; idempotent per (request, subject, purpose) through the request id."""
+    """Appends the withdrawals; idempotent per (request, subject, purpose) through the request id.
+
+    Subjects with a new withdrawal go to the consent outbox in the same transaction; `notify` wakes
+    its relay after the commit.
+    """
     now, sha = clock(), notice_digest(NOTICE)
     request_id = request.rsplit("/", 1)[-1]
-    written = 0
+    written, changed = 0, []
     with write_transaction(engine, AUDIT_LOCK) as conn:
         ledger = SqlConsentLedger(conn)
         ledger.store_notice(sha, NOTICE, now)
@@ -42,10 +49,14 @@ def withdraw_marketing(
                 key = f"{request_id}/{subject_id}/{purpose}"
                 if ledger.by_request_id(key) is not None:
                     continue
+                # The fingerprint column holds 64 characters; the key is longer (PostgreSQL refuses).
                 ledger.append(
-                    _record(subject_id, purpose, sha, request_id, jurisdiction, now), key, key
+                    _record(subject_id, purpose, sha, request_id, jurisdiction, now),
+                    key,
+                    hashlib.sha256(key.encode()).hexdigest(),
                 )
                 written += 1
+                changed.append(subject_id)
         audit.append(
             conn,
             NewAuditEntry(
@@ -58,6 +69,8 @@ def withdraw_marketing(
                 },
             ),
         )
+        consent_feed.append_changes(conn, changed)  # last: the outbox lock follows the audit lock
+    notify()
     return written
 
 

@@ -18,6 +18,7 @@ from typing import Protocol
 from sqlalchemy import Engine
 
 from cdp.config.faults import crash_point
+from cdp.consent.adapters import consent_feed
 from cdp.consent.adapters.privacy_repository import SqlRequestRepository, suppression_entries
 from cdp.consent.domain import deadlines
 from cdp.consent.domain.requests import (
@@ -78,6 +79,8 @@ class PrivacyDeps:
     ]  # (conn, subject_ids, request_id), in the txn
     audit: Callable[[object, str, list[str], dict], None]  # (conn, action, subject_ids, details)
     wake_worker: Callable[[], None] = lambda: None
+    # Wakes the relay to segmentation after a commit that changed what CheckConsent answers.
+    consent_changed: Callable[[], None] = lambda: None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
@@ -101,8 +104,11 @@ def create_request(cmd: CreateRequest, deps: PrivacyDeps) -> DataSubjectRequest:
             details |= _suppress(conn, request, deps)
         # Exactly one entry for the privileged action, the key destruction included (T27).
         deps.audit(conn, f"dsr.created.{request.type.value.lower()}", subject.subject_ids, details)
+        if request.type is RequestType.ERASURE:  # suppressed: CheckConsent now says no for them
+            consent_feed.append_changes(conn, subject.subject_ids)  # last: after the audit lock
     crash_point("after_record")
     if request.type is RequestType.ERASURE:
+        deps.consent_changed()
         _fence_everywhere(request, deps)
         crash_point("after_fence")
     deps.wake_worker()

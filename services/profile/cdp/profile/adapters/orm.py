@@ -17,6 +17,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from cdp.db.outbox import outbox_tables
+
 metadata = MetaData()
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid alias).
@@ -96,3 +98,16 @@ restrictions = Table(
     Column("kind", String(16), primary_key=True),
     Column("value", String(128), primary_key=True),
 )
+
+# Segmentation's computed values (plain: computed from its read model, which holds no personal data).
+computed_traits = Table(
+    "profile_computed_traits",
+    metadata,
+    Column("profile_id", String(32), primary_key=True),
+    Column("key", String(256), primary_key=True),
+    Column("value_json", Text, nullable=False),
+    Column("compute_time", BigInteger, nullable=False),  # microseconds since the epoch
+)
+
+# Updates for segmentation (serialized ApplyProfileUpdatesRequests), deleted once delivered.
+outbox, outbox_cursor = outbox_tables(metadata, "profile_outbox")

@@ -11,10 +11,11 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from cdp.pii import Aad, Vault
 from cdp.pii.vault import SubjectErased, Unreadable
-from cdp.profile.adapters import event_rows, timeline
+from cdp.profile.adapters import event_rows, public, timeline
 from cdp.profile.adapters.orm import events, traits
 from cdp.profile.adapters.profiles import chunks
 from cdp.profile.domain.commands import ListProfileEvents
+from cdp.profile.domain.feed import EventRecorded, PublicTrait
 from cdp.profile.domain.model import (
     EventType,
     IncomingEvent,
@@ -139,6 +140,9 @@ class SqlAlchemyTraitRepository:
                 found.setdefault(row.profile_id, []).append(value)
         return found
 
+    def public(self, profile_ids: Iterable[str]) -> dict[str, dict[str, PublicTrait]]:
+        return public.public_traits(self._conn, profile_ids)
+
     def _opened(self, row: Any) -> TraitValue | None:
         try:
             value = self._sealer.trait_value(row)
@@ -251,6 +255,9 @@ class SqlAlchemyEventRepository:
         self, profile_id: str, query: ListProfileEvents, after: Cursor | None
     ) -> tuple[list[TimelineEvent], Cursor | None]:
         return timeline.page(self._conn, self._sealer, profile_id, query, after)
+
+    def public(self, profile_ids: Sequence[str]) -> dict[str, list[EventRecorded]]:
+        return public.public_events(self._conn, profile_ids)
 
 
 def stored_event(row: Any) -> IncomingEvent:

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import Column, Connection, Table, delete, select
 
 from cdp.pii.vault import SubjectErased, Unreadable
-from cdp.profile.adapters.orm import events, profiles, traits
+from cdp.profile.adapters.computed import SqlAlchemyComputedTraitRepository
+from cdp.profile.adapters.orm import computed_traits, events, profiles, traits
 from cdp.profile.adapters.profiles import SqlAlchemyProfileRepository, chunks
 from cdp.profile.adapters.repository import Sealer
 from cdp.profile.domain.model import EventType, Provenance, TraitValue
@@ -48,6 +49,10 @@ class SqlAlchemySubjectRepository:
             + self._delete(traits, traits.c.subject_id, subject_ids),
             events=self._delete(events, events.c.profile_id, profile_ids)
             + self._delete(events, events.c.subject_id, subject_ids),
+            # Computed per profile: other profiles' values are recomputed by segmentation.
+            computed_traits=self._delete(
+                computed_traits, computed_traits.c.profile_id, profile_ids
+            ),
             touched=tuple(sorted(touched)),
         )
 
@@ -70,6 +75,7 @@ class SqlAlchemySubjectRepository:
                 for row in event_rows
                 if row.subject_id not in erased and (event := self._event(row)) is not None
             ],
+            computed_traits=SqlAlchemyComputedTraitRepository(self._conn).rows(wanted),
         )
 
     def _values(self, wanted: Column, by: Column, keys: Iterable[Any]) -> set[Any]:

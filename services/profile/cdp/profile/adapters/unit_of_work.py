@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Self
 
 from sqlalchemy import Engine
 
 from cdp.db import is_sqlite, write_transaction
 from cdp.pii import Vault
+from cdp.profile.adapters.computed import SqlAlchemyComputedTraitRepository
+from cdp.profile.adapters.feed import SqlAlchemyProfileFeed
 from cdp.profile.adapters.profiles import SqlAlchemyProfileRepository, SqlAlchemyProgress
 from cdp.profile.adapters.repository import (
     Sealer,
@@ -33,10 +36,17 @@ class _Discard(Exception):
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     """Writers take the write lock up front (BEGIN IMMEDIATE / advisory lock); readers do not."""
 
-    def __init__(self, engine: Engine, vault: Vault, write: bool = False) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        vault: Vault,
+        write: bool = False,
+        on_outbox: Callable[[], None] = lambda: None,
+    ) -> None:
         self._engine = engine
         self._sealer = Sealer(vault)
         self._write = write
+        self._on_outbox = on_outbox  # wakes the relay once an outbox entry is committed
         self._stack = contextlib.ExitStack()
         self._committed = False
 
@@ -54,6 +64,8 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.suppressions = SqlAlchemySuppressionRepository(conn)
         self.restrictions = SqlAlchemyRestrictionRepository(conn)
         self.subjects = SqlAlchemySubjectRepository(conn, self._sealer)
+        self.computed = SqlAlchemyComputedTraitRepository(conn)
+        self.feed = self._feed = SqlAlchemyProfileFeed(conn)
         return self
 
     def __exit__(
@@ -63,9 +75,12 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             exc_type, exc = _Discard, _Discard()
         with contextlib.suppress(_Discard):
             self._stack.__exit__(exc_type, exc, traceback)
+        if exc_type is None and self._feed.appended:
+            self._on_outbox()
 
     def commit(self) -> None:
-        """The transaction commits when the `with` block ends normally."""
+        """Writes the feed's entry now; the transaction commits when the `with` block ends normally."""
+        self._feed.flush()
         self._committed = True
 
     def rollback(self) -> None:

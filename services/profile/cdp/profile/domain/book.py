@@ -31,14 +31,18 @@ class ProfileBook:
         self._touched.add(profile_id)
         return state
 
-    def merge(self, survivor: str, absorbed: Iterable[str]) -> None:
+    def merge(self, survivor: str, absorbed: Iterable[str]) -> list[str]:
+        """The live profiles this merge absorbed (none when they were one profile already)."""
         target = self.state(self.find(survivor))
+        merged = []
         for name in absorbed:
             other_id = self.find(name)
             if other_id == target.id:
                 continue  # already one profile: a re-delivered or redundant merge
             target.absorb(self.state(other_id))
             self._absorbed.append(other_id)
+            merged.append(other_id)
+        return merged
 
     def record(self, profile_id: str, event: IncomingEvent) -> str:
         target = self.find(profile_id)

@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cdp.errors import InvalidArgument
+from cdp.errors import InvalidArgument, field_required, value_too_long
 from cdp.profile.domain.errors import InvalidProfileName, UnknownFieldPath
-from cdp.profile.domain.model import EventType, IncomingEvent
+from cdp.profile.domain.model import ComputedTrait, EventType, IncomingEvent
 
 PROFILE_FIELDS = frozenset(
     {
@@ -27,6 +27,7 @@ _PROFILE_NAME = re.compile(r"^profiles/(p[0-9a-f]{24})$")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 MAX_BATCH_GET = 100
+MAX_COMPUTED_KEY = 256  # characters, as stored
 
 
 def profile_id(name: str, field: str) -> str:
@@ -84,6 +85,28 @@ Change = EventChange | MergeChange | SplitChange
 @dataclass(frozen=True)
 class ApplyChanges:
     changes: tuple[Change, ...]
+
+
+def computed_key(key: str, field: str) -> str:
+    if not key:
+        raise field_required(field)
+    if len(key) > MAX_COMPUTED_KEY:
+        raise value_too_long(field, MAX_COMPUTED_KEY)
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class ComputedTraitChange:
+    """A computed trait's new value for a profile, or its removal (trait None)."""
+
+    profile_id: str
+    key: str
+    trait: ComputedTrait | None
+
+
+@dataclass(frozen=True)
+class ApplyComputedTraits:
+    values: tuple[ComputedTraitChange, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,6 +124,18 @@ class ProfileState:
         other.groups, other.merged_profiles = [], []
 
 
+@dataclass(frozen=True, slots=True)
+class ComputedTrait:
+    """A value segmentation computed for a profile; compute_time in microseconds since the epoch.
+
+    Computed from segmentation's read model, which holds no personal values, so it is stored plain.
+    """
+
+    key: str
+    value: Any
+    compute_time: int
+
+
 @dataclass(frozen=True)
 class ProfileView:
     """What GetProfile returns; `fields` says which parts were asked for (empty = all)."""
@@ -132,6 +144,7 @@ class ProfileView:
     traits: list[TraitValue]
     identities: list[Identity]
     fields: frozenset[str]
+    computed_traits: list[ComputedTrait] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

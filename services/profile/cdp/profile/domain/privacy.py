@@ -14,7 +14,13 @@ from cdp.profile.domain.commands import (
     MergeChange,
     profile_name,
 )
-from cdp.profile.domain.model import EventType, IncomingEvent, ProfileState, TraitValue
+from cdp.profile.domain.model import (
+    ComputedTrait,
+    EventType,
+    IncomingEvent,
+    ProfileState,
+    TraitValue,
+)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -114,10 +120,16 @@ class Erasure:
     profiles: int = 0
     traits: int = 0
     events: int = 0
+    computed_traits: int = 0
     touched: tuple[str, ...] = ()
 
     def counts(self) -> dict[str, int]:
-        return {"profiles": self.profiles, "traits": self.traits, "events": self.events}
+        return {
+            "profiles": self.profiles,
+            "traits": self.traits,
+            "events": self.events,
+            "computed_traits": self.computed_traits,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +153,7 @@ class SubjectData:
     profiles: list[ProfileState] = field(default_factory=list)
     traits: list[tuple[str, TraitValue]] = field(default_factory=list)
     events: list[ExportedEvent] = field(default_factory=list)
+    computed_traits: list[tuple[str, ComputedTrait]] = field(default_factory=list)
 
 
 def export_document(data: SubjectData) -> dict[str, Any]:
@@ -150,6 +163,7 @@ def export_document(data: SubjectData) -> dict[str, Any]:
         "profiles": [_profile(state) for state in data.profiles],
         "traits": [_trait(owner, value) for owner, value in data.traits],
         "events": [_event(event) for event in data.events],
+        "computed_traits": [_computed(owner, trait) for owner, trait in data.computed_traits],
     }
 
 
@@ -178,6 +192,15 @@ def _trait(owner: str, value: TraitValue) -> dict[str, Any]:
             "event_time": _time(provenance.event_time),
             "receive_time": _time(provenance.receive_time),
         },
+    }
+
+
+def _computed(owner: str, trait: ComputedTrait) -> dict[str, Any]:
+    return {
+        "profile": profile_name(owner),
+        "key": trait.key,
+        "value": trait.value,
+        "compute_time": _time(trait.compute_time),
     }
 
 

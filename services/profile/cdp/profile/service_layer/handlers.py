@@ -1,4 +1,7 @@
-"""ApplyProfileChanges: identity's events, merges and splits applied set-based, once each, fenced."""
+"""ApplyProfileChanges: identity's events, merges and splits applied set-based, once each, fenced.
+
+What changed is queued for segmentation on the same unit of work, so it commits with the change.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,18 @@ from dataclasses import dataclass
 
 from cdp.profile.domain.book import ProfileBook
 from cdp.profile.domain.commands import ApplyChanges, Change, EventChange, MergeChange, SplitChange
-from cdp.profile.domain.model import ProfileState
+from cdp.profile.domain.feed import (
+    FeedUpdate,
+    MergeApplied,
+    TraitsChanged,
+    plan_profiles,
+    rebuilt,
+    recorded,
+    trait_changes,
+)
+from cdp.profile.domain.model import IncomingEvent, ProfileState
 from cdp.profile.domain.privacy import Suppression, named_by, unsuppressed
-from cdp.profile.domain.traits import newest, plan_traits
+from cdp.profile.domain.traits import TraitPlan, newest, plan_traits
 from cdp.profile.service_layer.unit_of_work import AbstractUnitOfWork
 
 log = logging.getLogger("cdp.profile")
@@ -83,22 +95,47 @@ def _apply_run(changes: list[Change], uow: AbstractUnitOfWork, tally: Applied) -
         n for m in merges for n in (m.profile_id, *m.absorbed)
     }
     book = ProfileBook(uow.profiles.load(names))
-    for merge in merges:
-        book.merge(merge.profile_id, merge.absorbed)
+    updates: list[FeedUpdate] = _merge(merges, book)
     absorbed = book.absorbed()
     uow.events.move(absorbed)
-    stored = uow.events.add(
-        [(book.find(c.profile_id), c.event) for c in events if c.event.key in readable]
-    )
-    rows = [(book.record(c.profile_id, c.event), c.event) for c in events if c.event.key in stored]
+    uow.computed.move(absorbed)
+    rows = _store([c for c in events if c.event.key in readable], book, uow)
+    updates += [recorded(target, event) for target, event in rows]
     incoming = [(target, value) for target, e in rows for value in screened.traits.get(e.key, ())]
     involved = {n for pair in absorbed for n in pair} | {target for target, _ in incoming}
-    uow.traits.apply(plan_traits(uow.traits.provenance(involved), book.find, incoming))
+    plan = plan_traits(uow.traits.provenance(involved), book.find, incoming)
+    updates += _apply_traits(plan, uow)
     uow.profiles.repoint(absorbed)
     uow.profiles.save(book.touched())
+    uow.feed.publish(updates)
     tally.applied += len(merges) + len(rows)
     tally.erased += screened.erased
     tally.unreadable += screened.unreadable
+
+
+def _store(
+    events: list[EventChange], book: ProfileBook, uow: AbstractUnitOfWork
+) -> list[tuple[str, IncomingEvent]]:
+    """Stores the events not stored yet on the profiles they live in now: (profile, event) each."""
+    stored = uow.events.add([(book.find(c.profile_id), c.event) for c in events])
+    return [(book.record(c.profile_id, c.event), c.event) for c in events if c.event.key in stored]
+
+
+def _merge(merges: list[MergeChange], book: ProfileBook) -> list[FeedUpdate]:
+    """Applies the merges to the book; one update per merge that joined profiles."""
+    updates: list[FeedUpdate] = []
+    for merge in merges:
+        absorbed = book.merge(merge.profile_id, merge.absorbed)
+        if absorbed:
+            updates.append(MergeApplied(book.find(merge.profile_id), tuple(absorbed)))
+    return updates
+
+
+def _apply_traits(plan: TraitPlan, uow: AbstractUnitOfWork) -> list[TraitsChanged]:
+    """Applies the plan; the traits whose value as segmentation sees it changed."""
+    before = uow.traits.public(plan_profiles(plan))
+    uow.traits.apply(plan)
+    return trait_changes(before, plan)
 
 
 def _first_of_each(changes: list[EventChange]) -> list[EventChange]:
@@ -132,3 +169,7 @@ def recompute(book: ProfileBook, profile_ids: Sequence[str], uow: AbstractUnitOf
         state.first_seen, state.last_seen = summary.first_seen, summary.last_seen
     values = uow.events.identify_traits(profile_ids)
     uow.traits.replace({p: newest(v for owner, v in values if owner == p) for p in profile_ids})
+    # Events left the profiles: segmentation replaces what it knew of them.
+    uow.feed.publish(
+        rebuilt(profile_ids, uow.traits.public(profile_ids), uow.events.public(profile_ids))
+    )

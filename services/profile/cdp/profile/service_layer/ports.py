@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from cdp.pii.subjects import Subject
-from cdp.profile.domain.commands import IdentifierRef, ListProfileEvents
+from cdp.profile.domain.commands import ComputedTraitChange, IdentifierRef, ListProfileEvents
+from cdp.profile.domain.feed import EventRecorded, FeedUpdate, PublicTrait
 from cdp.profile.domain.model import (
+    ComputedTrait,
     Identity,
     IncomingEvent,
     ProfileState,
@@ -81,6 +83,10 @@ class EventRepository(Protocol):
         self, profile_id: str, query: ListProfileEvents, after: Cursor | None
     ) -> tuple[list[TimelineEvent], Cursor | None]: ...
 
+    def public(self, profile_ids: Sequence[str]) -> dict[str, list[EventRecorded]]:
+        """The profiles' events without personal values, oldest first (nothing is opened)."""
+        ...
+
 
 class TraitRepository(Protocol):
     def provenance(self, profile_ids: Iterable[str]) -> dict[str, dict[str, Provenance]]: ...
@@ -90,6 +96,35 @@ class TraitRepository(Protocol):
     def replace(self, values: Mapping[str, Mapping[str, TraitValue]]) -> None: ...
 
     def for_profiles(self, profile_ids: Iterable[str]) -> dict[str, list[TraitValue]]: ...
+
+    def public(self, profile_ids: Iterable[str]) -> dict[str, dict[str, PublicTrait]]:
+        """Profile -> key -> stored trait without personal values (nothing is opened)."""
+        ...
+
+
+class ComputedTraitRepository(Protocol):
+    def apply(self, changes: Sequence[ComputedTraitChange]) -> int:
+        """Stores values newer than (or as new as) the stored ones and removals; how many changed."""
+        ...
+
+    def move(self, absorbed: Sequence[tuple[str, str]]) -> None:
+        """Absorbed profiles' values go to where they live now; per key the newest stays."""
+        ...
+
+    def for_profiles(self, profile_ids: Iterable[str]) -> dict[str, list[ComputedTrait]]: ...
+
+
+class ProfileFeed(Protocol):
+    """Updates for segmentation, written to the outbox in the unit of work's own transaction."""
+
+    def publish(self, updates: Sequence[FeedUpdate]) -> None:
+        """Queues updates; commit() writes everything queued as one outbox entry."""
+        ...
+
+    def forget(self, profile_ids: Collection[str], subject_ids: Collection[str]) -> int:
+        """Rewrites undelivered entries without anything of these profiles or subjects (erasure);
+        how many updates were dropped or cut."""
+        ...
 
 
 class Progress(Protocol):

@@ -39,16 +39,20 @@ def erase_subject(cmd: SubjectRequest, uow: AbstractUnitOfWork) -> dict[str, int
         names = uow.subjects.profile_ids(subject.profile_ids)
         erased = uow.subjects.erase(names, subject.subject_ids)
         uow.restrictions.forget(subject, names)
+        # Undelivered updates to segmentation name the subject too: they go with the rest.
+        scrubbed = uow.feed.forget(names, subject.subject_ids)
         _repair(erased, set(names), uow)
         uow.commit()
     uow.reclaim()
-    counts = erased.counts()
+    counts = {**erased.counts(), "feed_updates": scrubbed}
     log.info(
-        "erased %s: %d profiles, %d traits, %d events",
+        "erased %s: %d profiles, %d traits, %d events, %d computed traits, %d feed updates",
         request_label(cmd.request),
         counts["profiles"],
         counts["traits"],
         counts["events"],
+        counts["computed_traits"],
+        scrubbed,
     )
     return counts
 

@@ -68,9 +68,16 @@ def _read(
         _unrestricted(profile_ids, states, uow)
         live = sorted({state.id for state in states.values()})
         traits = uow.traits.for_profiles(live) if _wants(fields, "traits") else {}
+        computed = uow.computed.for_profiles(live) if _wants(fields, "computed_traits") else {}
     identities = pending() if pending is not None else {}
     return [
-        ProfileView(states[p], traits.get(states[p].id, []), identities.get(p, []), fields)
+        ProfileView(
+            states[p],
+            traits.get(states[p].id, []),
+            identities.get(p, []),
+            fields,
+            computed.get(states[p].id, []),
+        )
         for p in profile_ids
     ]
 

@@ -6,7 +6,9 @@ import abc
 from typing import Self
 
 from cdp.profile.service_layer.ports import (
+    ComputedTraitRepository,
     EventRepository,
+    ProfileFeed,
     ProfileRepository,
     Progress,
     RestrictionRepository,
@@ -26,6 +28,8 @@ class AbstractUnitOfWork(abc.ABC):
     suppressions: SuppressionRepository
     restrictions: RestrictionRepository
     subjects: SubjectRepository
+    computed: ComputedTraitRepository
+    feed: ProfileFeed
 
     def __enter__(self) -> Self:
         return self
@@ -34,7 +38,8 @@ class AbstractUnitOfWork(abc.ABC):
         self.rollback()
 
     @abc.abstractmethod
-    def commit(self) -> None: ...
+    def commit(self) -> None:
+        """Writes what the feed queued (one outbox entry) and commits it with everything else."""
 
     @abc.abstractmethod
     def rollback(self) -> None: ...

@@ -1,0 +1,1 @@
+"""Segmentation's adapters: tables, SQL compilation, stores and peer clients."""

@@ -1,0 +1,1 @@
+"""Segmentation's domain: segments, the condition language, membership changes (no I/O)."""

@@ -1,0 +1,1 @@
+"""The condition language: tree, parser, formatter and static checks."""

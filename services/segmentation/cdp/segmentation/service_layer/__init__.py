@@ -1,0 +1,1 @@
+"""Segmentation's use cases: read model feed, segment definitions, membership evaluation."""

@@ -1,0 +1,168 @@
+"""Segmentation's share of data-subject requests: fence, erase, export, restrict.
+
+The fence takes the person out of every segment at once (watchers see EXITED / ERASED before the
+erasure completes) and drops later feed updates naming them. Erasure deletes their read model rows,
+memberships and history; only the EXITED / ERASED changes stay, because downstream systems that
+copied the audience must learn to drop the person (GDPR Art. 19), and they name only a random
+profile id that no service can link to anyone any more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, delete, func, select
+
+from cdp.db import truncate_wal, write_transaction
+from cdp.pii.subjects import Subject
+from cdp.segmentation.adapters import orm
+from cdp.segmentation.adapters.computed import values_of
+from cdp.segmentation.adapters.definitions import Definitions
+from cdp.segmentation.adapters.membership import exit_everywhere
+from cdp.segmentation.adapters.read_model import ReadModel, fence_digests, insert_ignoring
+from cdp.segmentation.domain import membership as mb
+from cdp.segmentation.domain.updates import Touched
+from cdp.segmentation.service_layer.context import MEMBERSHIP_LOCK, Context
+from cdp.segmentation.service_layer.realtime import recheck
+
+PROFILE_TABLES = (
+    orm.events,
+    orm.traits,
+    orm.subjects,
+    orm.consent,
+    orm.computed_values,
+    orm.members,
+    orm.evaluation,
+    orm.blocked,
+)
+
+
+def fence_subject(ctx: Context, subject: Subject) -> int:
+    with write_transaction(ctx.engine, MEMBERSHIP_LOCK) as conn:
+        digests = fence_digests(subject.subject_ids, subject.profile_ids)
+        conn.execute(
+            insert_ignoring(conn, orm.suppressions, ["digest"]), [{"digest": d} for d in digests]
+        )
+        profiles = _profiles(conn, subject)
+        _block(conn, profiles, mb.BLOCK_ERASED)
+        exit_everywhere(conn, profiles, mb.ERASED, ctx.clock())
+    ctx.notifier.pulse()
+    return len(digests)
+
+
+def erase_subject(ctx: Context, subject: Subject) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    with write_transaction(ctx.engine, MEMBERSHIP_LOCK) as conn:
+        profiles = _profiles(conn, subject)
+        exit_everywhere(conn, profiles, mb.ERASED, ctx.clock())
+        ids = sorted(subject.subject_ids)
+        for table in (orm.events, orm.traits, orm.subjects):
+            counts[table.name] = _delete(conn, table, table.c.subject_id, ids)
+        for table in PROFILE_TABLES:
+            counts[table.name] = counts.get(table.name, 0) + _delete(
+                conn, table, table.c.profile_id, profiles
+            )
+        c = orm.changes
+        counts[c.name] = conn.execute(
+            delete(c).where(c.c.profile_id.in_(profiles), c.c.reason != mb.ERASED)
+        ).rowcount
+        counts[orm.profiles.name] = _delete(conn, orm.profiles, orm.profiles.c.id, profiles)
+    truncate_wal(ctx.engine)  # SQLite's WAL still holds the deleted rows' old page images
+    ctx.notifier.pulse()
+    return {name: count for name, count in counts.items() if count}
+
+
+def export_subject(ctx: Context, subject: Subject) -> dict:
+    with ctx.engine.connect() as conn:
+        profiles = _profiles(conn, subject)
+        return {
+            "service": "segmentation",
+            "segments": _memberships(conn, profiles),
+            "membership_history": _history(conn, profiles),
+            "computed_traits": values_of(conn, profiles),
+            "events_held": _count(conn, orm.events, profiles),
+            "traits_held": _count(conn, orm.traits, profiles),
+        }
+
+
+def restrict_subject(ctx: Context, subject: Subject, restricted: bool) -> int:
+    """Restricted people leave every segment (RESTRICTED); lifting it lets them back in."""
+    with write_transaction(ctx.engine, MEMBERSHIP_LOCK) as conn:
+        profiles = _profiles(conn, subject)
+        if restricted:
+            _block(conn, profiles, mb.BLOCK_RESTRICTED)
+        else:
+            b = orm.blocked
+            conn.execute(
+                delete(b).where(b.c.profile_id.in_(profiles), b.c.kind == mb.BLOCK_RESTRICTED)
+            )
+        touched = Touched(profiles=set(profiles), reshaped=set(profiles))
+        recheck(conn, ctx, touched, include_computed=False, regained=mb.UNRESTRICTED)
+    ctx.notifier.pulse()
+    return len(profiles)
+
+
+def _profiles(conn: Connection, subject: Subject) -> list[str]:
+    named = set(subject.profile_ids)
+    if subject.subject_ids:
+        named.update(ReadModel(conn).profiles_of_subjects(sorted(subject.subject_ids)))
+    return sorted(named)
+
+
+def _block(conn: Connection, profiles: Sequence[str], kind: str) -> None:
+    """Marks profiles blocked; erased wins over restricted."""
+    b = orm.blocked
+    if kind == mb.BLOCK_ERASED:
+        conn.execute(delete(b).where(b.c.profile_id.in_(list(profiles))))
+    rows = [{"profile_id": p, "kind": kind} for p in profiles]
+    if rows:
+        conn.execute(insert_ignoring(conn, b, ["profile_id"]), rows)
+
+
+def _delete(conn: Connection, table, column, values: Sequence[str]) -> int:
+    if not values:
+        return 0
+    return conn.execute(delete(table).where(column.in_(list(values)))).rowcount or 0
+
+
+def _memberships(conn: Connection, profiles: list[str]) -> list[dict]:
+    m = orm.members
+    rows = conn.execute(
+        select(m.c.segment_id, m.c.profile_id, m.c.excluded).where(m.c.profile_id.in_(profiles))
+    )
+    definitions = Definitions(conn)
+    found = []
+    for segment_id, profile_id, excluded in rows:
+        segment = definitions.segment(segment_id)
+        found.append(
+            {
+                "segment": f"segments/{segment_id}",
+                "display_name": segment.display_name if segment else "",
+                "purpose": segment.purpose if segment else "",
+                "profile": f"profiles/{profile_id}",
+                "member": not excluded,
+            }
+        )
+    return found
+
+
+def _history(conn: Connection, profiles: list[str]) -> list[dict]:
+    c = orm.changes
+    rows = conn.execute(
+        select(c).where(c.c.profile_id.in_(profiles)).order_by(c.c.time, c.c.version)
+    ).mappings()
+    return [
+        {
+            "segment": f"segments/{r['segment_id']}",
+            "profile": f"profiles/{r['profile_id']}",
+            "change": mb.Kind(r["kind"]).name,
+            "reason": r["reason"],
+            "time_micros": r["time"],
+        }
+        for r in rows
+    ]
+
+
+def _count(conn: Connection, table, profiles: list[str]) -> int:
+    query = select(func.count()).select_from(table).where(table.c.profile_id.in_(profiles))
+    return conn.execute(query).scalar_one()
