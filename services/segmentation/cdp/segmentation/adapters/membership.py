@@ -52,7 +52,13 @@ def evaluate(
     unmatched: str = mb.CONDITION_UNMATCHED,
     regained: str = mb.CONSENT_GRANTED,
 ) -> int:
-    """Brings the segment's membership of the scope up to date; returns how many changes."""
+    """Brings the segment's membership of the scope up to date; returns how many changes.
+
+    Everyone (batch) is diffed set-based in SQL; a few profiles (real time) are diffed in Python,
+    which takes a third of the statements. Both use the same compiled condition.
+    """
+    if scope.profile_ids is not None:
+        return _evaluate_few(conn, target, scope, unmatched, regained)
     sid = target.segment_id
     _fill(conn, target, scope)
     before = _counts(conn, select(m.c.excluded).where(m.c.segment_id == sid, _within(m, scope)))
@@ -68,6 +74,63 @@ def evaluate(
     conn.execute(delete(ev).where(ev.c.segment_id == sid))
     _adjust(conn, sid, after[0] - before[0], after[1] - before[1], added)
     return added
+
+
+def _evaluate_few(
+    conn: Connection, target: Target, scope: Scope, unmatched: str, regained: str
+) -> int:
+    sid, ids = target.segment_id, list(scope.profile_ids or ())
+    new = {pid: (excluded, kind) for pid, excluded, kind in conn.execute(_state(target, scope))}
+    rows = conn.execute(
+        select(m.c.profile_id, m.c.excluded).where(m.c.segment_id == sid, m.c.profile_id.in_(ids))
+    )
+    old = {pid: excluded for pid, excluded in rows}
+    moved = sorted(
+        pid for pid in new.keys() | old.keys() if old.get(pid) != new.get(pid, (None,))[0]
+    )
+    if not moved:
+        return 0
+    entered, exited = _transitions(new, old, moved, unmatched, regained)
+    version = _version(conn, sid)
+    rows = [
+        _change_row(sid, version + i + 1, pid, kind, reason, scope.now)
+        for i, (pid, kind, reason) in enumerate([*entered, *exited])
+    ]
+    if rows:
+        conn.execute(insert(orm.changes), rows)
+    conn.execute(delete(m).where(m.c.segment_id == sid, m.c.profile_id.in_(moved)))
+    staying = [
+        {"segment_id": sid, "profile_id": pid, "excluded": new[pid][0]}
+        for pid in moved
+        if pid in new
+    ]
+    if staying:
+        conn.execute(insert(m), staying)
+    excluded = sum(1 for pid in moved if new.get(pid, (False,))[0]) - sum(
+        1 for pid in moved if old.get(pid) is True
+    )
+    _adjust(conn, sid, len(entered) - len(exited), excluded, len(rows))
+    return len(rows)
+
+
+def _transitions(new: dict, old: dict, moved: list[str], unmatched: str, regained: str):
+    """(profile, kind, reason) entered and exited, each in profile order (as the SQL diff)."""
+    entered, exited = [], []
+    for pid in moved:
+        now_member = pid in new and not new[pid][0]
+        was_member = old.get(pid) is False
+        if now_member and not was_member:
+            reason = mb.CONDITION_MATCHED if pid not in old else regained
+            entered.append((pid, mb.Kind.ENTERED, reason))
+        elif was_member and not now_member:
+            exited.append((pid, mb.Kind.EXITED, _exit_reason(new.get(pid), unmatched)))
+    return entered, exited
+
+
+def _exit_reason(state: tuple[bool, str | None] | None, unmatched: str) -> str:
+    if state is None:
+        return unmatched
+    return mb.BLOCK_REASONS.get(state[1] or "", mb.CONSENT_WITHDRAWN)
 
 
 def exit_everywhere(conn: Connection, profile_ids: Sequence[str], reason: str, now: int) -> int:
@@ -101,25 +164,22 @@ def exit_everywhere(conn: Connection, profile_ids: Sequence[str], reason: str, n
     return exits
 
 
-def _fill(conn: Connection, target: Target, scope: Scope) -> None:
-    """seg_eval := (profile, excluded, blocked kind) for everyone in scope who matches."""
+def _state(target: Target, scope: Scope):
+    """(profile, excluded, blocked kind) of everyone in scope who matches the condition."""
     p, b = orm.profiles, orm.blocked
-    query = (
-        select(
-            literal(target.segment_id),
-            p.c.id,
-            not_(eligible(target.purpose, scope)),
-            b.c.kind,
-        )
+    return (
+        select(p.c.id, not_(eligible(target.purpose, scope)), b.c.kind)
         .select_from(p.outerjoin(b, b.c.profile_id == p.c.id))
         .where(matches(target.condition, scope))
     )
-    if scope.profile_ids is not None:
-        query = query.where(p.c.id.in_(list(scope.profile_ids)))
+
+
+def _fill(conn: Connection, target: Target, scope: Scope) -> None:
+    """seg_eval := the new state of everyone in scope."""
+    query = _state(target, scope).add_columns(literal(target.segment_id))
     conn.execute(delete(ev).where(ev.c.segment_id == target.segment_id))
-    conn.execute(
-        insert(ev).from_select(["segment_id", "profile_id", "excluded", "blocked_kind"], query)
-    )
+    columns = ["profile_id", "excluded", "blocked_kind", "segment_id"]
+    conn.execute(insert(ev).from_select(columns, query))
 
 
 def _diff(sid: str, scope: Scope, unmatched: str, regained: str):

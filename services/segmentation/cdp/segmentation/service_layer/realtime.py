@@ -24,6 +24,10 @@ from cdp.segmentation.domain.segments import ComputeState, Segment
 from cdp.segmentation.domain.updates import Touched, Update
 from cdp.segmentation.service_layer.context import MEMBERSHIP_LOCK, Context
 
+# Profiles per evaluation: each compiled predicate repeats the scope as bound parameters, and
+# SQLite allows 32,766 per statement.
+SCOPE_CHUNK = 400
+
 
 def apply_profile_updates(ctx: Context, updates: Sequence[Update]) -> int:
     """Applies the updates and re-checks what they touched; returns how many were new.
@@ -84,17 +88,29 @@ def recheck(
         return 0
     definitions = Definitions(conn)
     traits = definitions.computed_map()
-    scope = Scope(now=now, profile_ids=sorted(touched.profiles), computed=traits)
+    ordered = in_dependency_order(definitions.segments())
+    profiles = sorted(touched.profiles)
+    queued = 0
+    for start in range(0, len(profiles), SCOPE_CHUNK):
+        scope = Scope(now=now, profile_ids=profiles[start : start + SCOPE_CHUNK], computed=traits)
+        _recheck_segments(conn, ordered, traits, touched, scope, regained)
+        if include_computed:
+            queued += _refresh_computed(conn, traits, touched, scope)
+    return queued
+
+
+def _recheck_segments(conn, ordered, traits, touched: Touched, scope: Scope, regained: str) -> None:
     changed: set[str] = set()
-    for segment in in_dependency_order(definitions.segments()):
+    for segment in ordered:
         if segment.state is ComputeState.COMPUTING:
             continue  # its batch computation will include these changes
         refs = references(segment.condition, traits)
         due = _affected(refs, touched) or changed & set(refs.segment_ids)
         if due and evaluate(conn, _target(segment), scope, regained=regained):
             changed.add(segment.id)
-    if not include_computed:
-        return 0
+
+
+def _refresh_computed(conn: Connection, traits, touched: Touched, scope: Scope) -> int:
     due = {
         key: agg
         for key, agg in traits.items()

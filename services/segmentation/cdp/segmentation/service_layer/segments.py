@@ -130,7 +130,7 @@ def preview_segment(ctx: Context, condition: ast.Node, purpose: str, sample_size
     check_purpose(purpose, field="purpose")
     size = _sample_size(sample_size)
     with ctx.engine.connect() as conn:
-        _check_condition(conn, condition, None)
+        _check_condition(conn, condition, None, field="condition")
         scope = Scope(now=ctx.clock(), computed=Definitions(conn).computed_map())
         p = orm.profiles
         matched, ok = matches(condition, scope), eligible(purpose)
@@ -144,12 +144,14 @@ def preview_segment(ctx: Context, condition: ast.Node, purpose: str, sample_size
     return Preview(members, excluded, sample)
 
 
-def _check_condition(conn: Connection, condition: ast.Node, own_id: str | None) -> None:
+def _check_condition(
+    conn: Connection, condition: ast.Node, own_id: str | None, field: str = "segment.condition"
+) -> None:
     definitions = Definitions(conn)
     graph = {
         s.id: frozenset(references(s.condition, {}).segment_ids) for s in definitions.segments()
     }
-    check(condition, definitions.computed_map(), graph, own_id)
+    check(condition, definitions.computed_map(), graph, own_id, field=field)
 
 
 def _patched_values(conn: Connection, patch: SegmentPatch) -> dict:
