@@ -82,7 +82,7 @@ def _wait_for(condition: Callable[[], bool], what: str, limit: float = 30.0) -> 
 @pytest.fixture
 def start_profile(database_url: str, keys, dev_dir: Path) -> Iterator[Callable[[int], App]]:
     """Starts the profile App with its relay pointed at 127.0.0.1:<port>."""
-    opened: list[tuple[App, grpc.Channel]] = []
+    opened: list[tuple[App, list[grpc.Channel]]] = []
 
     def start(port: int) -> App:
         settings = Settings.from_env(
@@ -93,17 +93,19 @@ def start_profile(database_url: str, keys, dev_dir: Path) -> Iterator[Callable[[
             }
         )
         channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=FAST_RECONNECT)
+        unused = grpc.insecure_channel("127.0.0.1:9")  # these tests never ask identity
         app = bootstrap(
-            settings, key_source=keys, identity_channel=channel, auditor=None, feed_channel=channel
+            settings, key_source=keys, identity_channel=unused, auditor=None, feed_channel=channel
         )
-        opened.append((app, channel))
+        opened.append((app, [channel, unused]))
         app.start_relay()
         return app
 
     yield start
-    for app, channel in opened:
+    for app, channels in opened:
         app.close()
-        channel.close()
+        for channel in channels:
+            channel.close()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import uuid
 from google.protobuf import json_format
 
 from cdp.api.ingestion.v1 import event_pb2
+from cdp.profile.adapters import feed as feed_adapter
 from cdp.profile.bootstrap import App
 from tests.integration.profile.feed import entries, kinds, last_seq, leaks, name, updates
 from tests.integration.profile.flows import apply, erase, fence
@@ -230,3 +231,19 @@ def test_erasure_removes_the_subject_from_queued_updates_and_rebuilds_the_profil
     assert [r.profile for r in rebuilt] == [name(bob_profile)]
     assert [e.message_id for e in rebuilt[0].events] == [e.message_id for e in bob_sent]
     assert _texts(rebuilt[0].traits) == [("plan", "pro")]
+
+
+def test_a_batch_with_more_updates_than_an_entry_can_number_spans_entries_in_order(
+    app: App, sealer: Sealer, database_url: str, monkeypatch
+) -> None:
+    monkeypatch.setattr(feed_adapter, "SEQUENCE_STRIDE", 2)  # a real stride is 1,000,000
+    person = new_profile()
+    sent = [event("track", user_id="u-w", name=f"E{n}", at=T0 + n) for n in range(5)]
+
+    apply(app, request(*(as_event(n + 1, person, sealer.seal(e)) for n, e in enumerate(sent))))
+
+    found = entries(database_url)
+    sequences = [u.sequence for entry in found for u in entry.updates]
+    assert [e.item_count for e in found] == [2, 2, 1]
+    assert [u.event.message_id for e in found for u in e.updates] == [e.message_id for e in sent]
+    assert sequences == sorted(set(sequences))

@@ -45,9 +45,12 @@ class SqlAlchemyProfileFeed:
     def flush(self) -> None:
         request = encode(self._queued)
         self._queued = []
-        updates = list(request.updates)
-        for start in range(0, len(updates), SEQUENCE_STRIDE):
-            self._append(updates[start : start + SEQUENCE_STRIDE])
+        while len(request.updates) > SEQUENCE_STRIDE:  # more than an entry can number
+            head = feed_pb.ApplyProfileUpdatesRequest(updates=request.updates[:SEQUENCE_STRIDE])
+            self._append(head)
+            del request.updates[:SEQUENCE_STRIDE]
+        if request.updates:
+            self._append(request)
 
     def forget(self, profile_ids: Collection[str], subject_ids: Collection[str]) -> int:
         person = _Person(frozenset(profile_name(p) for p in profile_ids), frozenset(subject_ids))
@@ -64,10 +67,9 @@ class SqlAlchemyProfileFeed:
             last = rows[-1].seq
         return changed
 
-    def _append(self, updates: list[feed_pb.ProfileUpdate]) -> None:
+    def _append(self, request: feed_pb.ApplyProfileUpdatesRequest) -> None:
         # The sequences need the entry's own seq: insert, then fill in the payload.
-        seq = outbox_log.append(self._conn, outbox, b"", len(updates))
-        request = feed_pb.ApplyProfileUpdatesRequest(updates=updates)
+        seq = outbox_log.append(self._conn, outbox, b"", len(request.updates))
         for index, item in enumerate(request.updates):
             item.sequence = seq * SEQUENCE_STRIDE + index
         self._conn.execute(

@@ -44,7 +44,8 @@ from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
 
 from cdp.segmentation.adapters import orm
 from cdp.segmentation.adapters.compiler_events import aggregate_matches, aggregate_values, exists
-from cdp.segmentation.adapters.compiler_sql import Scope, typed_condition
+from cdp.segmentation.adapters.compiler_sql import Scope
+from cdp.segmentation.adapters.compiler_typed import typed_condition
 from cdp.segmentation.domain.conditions import ast
 from cdp.segmentation.domain.conditions.errors import ConditionError, quote
 from cdp.segmentation.domain.typed import Kind

@@ -31,8 +31,8 @@ from cdp.segmentation.adapters.compiler_sql import (
     ScalarJson,
     Scope,
     property_value,
-    typed_condition,
 )
+from cdp.segmentation.adapters.compiler_typed import typed_condition
 from cdp.segmentation.domain.conditions import ast
 from cdp.segmentation.domain.conditions.errors import ConditionError
 from cdp.segmentation.domain.typed import PROPERTY_KINDS, Kind, literal_kind
@@ -134,8 +134,8 @@ def aggregate_values(
 ) -> Select[Any]:
     """(profile_id, value) of each profile whose aggregate has a value.
 
-    Profiles with no selected events have no row: the caller treats that as 0 for count, sum and
-    unique_count and as missing for the rest. min/max range over values of `kind` (numbers unless
+    Profiles without a value have no row: the caller treats that as 0 for count, sum and
+    unique_count (their value over no events) and as missing for the rest. min/max range over values of `kind` (numbers unless
     asked); first, last and most_frequent give the JSON value (str, float, bool).
     """
     summary, columns = _summary(aggregate, scope)

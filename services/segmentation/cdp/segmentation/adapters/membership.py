@@ -231,7 +231,9 @@ def _append_changes(conn: Connection, sid: str, diff, now: int) -> int:
         literal(now),
     )
     columns = ["segment_id", "version", "profile_id", "kind", "reason", "time"]
-    return conn.execute(insert(orm.changes).from_select(columns, numbered)).rowcount or 0
+    # SQLAlchemy keeps an INSERT's rowcount only when asked (psycopg would report -1).
+    statement = insert(orm.changes).from_select(columns, numbered)
+    return conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount
 
 
 def _counts(conn: Connection, rows) -> tuple[int, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -129,19 +130,22 @@ class ReadModel:
         return sorted(r[0] for r in rows)
 
     def _unfenced(self, changes: list[Change]) -> list[Change]:
+        """Drops what names a fenced profile, and a fenced subject's events and trait values."""
         if (
             not changes
             or not self._conn.execute(select(orm.suppressions.c.digest).limit(1)).first()
         ):
             return changes
+        digests = _digests_named(changes)
         fenced = set(
             self._conn.execute(
-                select(orm.suppressions.c.digest).where(
-                    orm.suppressions.c.digest.in_(_digests_named(changes))
-                )
+                select(orm.suppressions.c.digest).where(orm.suppressions.c.digest.in_(digests))
             ).scalars()
         )
-        return [c for c in changes if not fenced.intersection(_digests_named([c]))]
+        if not fenced:
+            return changes
+        kept = (_screened(c, fenced) for c in changes)
+        return [c for c in kept if c is not None]
 
     def _write_run(self, run: list[Change], touched: Touched) -> None:
         events = [c for c in run if isinstance(c, EventRecorded)]
@@ -258,6 +262,26 @@ def _pairs(changes: Iterable[Change]) -> set[tuple[str, str]]:
     return pairs
 
 
+def _screened(change: Change, fenced: set[bytes]) -> Change | None:
+    def subject_ok(subject_id: str) -> bool:
+        return fence_digests([subject_id], [])[0] not in fenced
+
+    profiles = [change.profile_id, *getattr(change, "absorbed", ())]
+    if fenced.intersection(fence_digests([], profiles)):
+        return None
+    if isinstance(change, EventRecorded):
+        return change if subject_ok(change.subject_id) else None
+    if isinstance(change, TraitsChanged):
+        return replace(change, traits=tuple(t for t in change.traits if subject_ok(t.subject_id)))
+    if isinstance(change, Rebuilt):
+        return replace(
+            change,
+            traits=tuple(t for t in change.traits if subject_ok(t.subject_id)),
+            events=tuple(e for e in change.events if subject_ok(e.subject_id)),
+        )
+    return change
+
+
 def _digests_named(changes: Iterable[Change]) -> list[bytes]:
     subjects: set[str] = set()
     profiles: set[str] = set()
@@ -269,6 +293,8 @@ def _digests_named(changes: Iterable[Change]) -> list[bytes]:
             profiles.update(change.absorbed)
         elif isinstance(change, (TraitsChanged, Rebuilt)):
             subjects.update(t.subject_id for t in change.traits)
+        if isinstance(change, Rebuilt):
+            subjects.update(e.subject_id for e in change.events)
     return fence_digests(subjects, profiles)
 
 

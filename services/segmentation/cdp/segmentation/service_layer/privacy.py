@@ -23,7 +23,7 @@ from cdp.segmentation.adapters.read_model import ReadModel, fence_digests, inser
 from cdp.segmentation.domain import membership as mb
 from cdp.segmentation.domain.updates import Touched
 from cdp.segmentation.service_layer.context import MEMBERSHIP_LOCK, Context
-from cdp.segmentation.service_layer.realtime import recheck
+from cdp.segmentation.service_layer.realtime import purposes_in_use, recheck, store_consent
 
 PROFILE_TABLES = (
     orm.events,
@@ -87,6 +87,7 @@ def export_subject(ctx: Context, subject: Subject) -> dict:
 
 def restrict_subject(ctx: Context, subject: Subject, restricted: bool) -> int:
     """Restricted people leave every segment (RESTRICTED); lifting it lets them back in."""
+    answers = {} if restricted else _current_consent(ctx, subject)
     with write_transaction(ctx.engine, MEMBERSHIP_LOCK) as conn:
         profiles = _profiles(conn, subject)
         if restricted:
@@ -96,10 +97,22 @@ def restrict_subject(ctx: Context, subject: Subject, restricted: bool) -> int:
             conn.execute(
                 delete(b).where(b.c.profile_id.in_(profiles), b.c.kind == mb.BLOCK_RESTRICTED)
             )
+            store_consent(conn, answers, ctx.clock())
         touched = Touched(profiles=set(profiles), reshaped=set(profiles))
         recheck(conn, ctx, touched, include_computed=False, regained=mb.UNRESTRICTED)
     ctx.notifier.pulse()
     return len(profiles)
+
+
+def _current_consent(ctx: Context, subject: Subject) -> dict[tuple[str, str], bool]:
+    """Consent as it stands at the lift: what consent answered during the restriction was "no"
+    (CheckConsent refuses restricted people), and the re-admission must not rest on it."""
+    with ctx.engine.connect() as conn:
+        profiles = _profiles(conn, subject)
+        purposes = purposes_in_use(Definitions(conn).segments())
+    if not profiles or not purposes:
+        return {}
+    return ctx.consent.check(profiles, purposes) or {}  # None: consent is down, the cache stands
 
 
 def _profiles(conn: Connection, subject: Subject) -> list[str]:
@@ -148,8 +161,11 @@ def _memberships(conn: Connection, profiles: list[str]) -> list[dict]:
 
 def _history(conn: Connection, profiles: list[str]) -> list[dict]:
     c = orm.changes
+    # The EXITED / ERASED changes outlive an erasure on purpose (see above): not the person's data.
     rows = conn.execute(
-        select(c).where(c.c.profile_id.in_(profiles)).order_by(c.c.time, c.c.version)
+        select(c)
+        .where(c.c.profile_id.in_(profiles), c.c.reason != mb.ERASED)
+        .order_by(c.c.time, c.c.version)
     ).mappings()
     return [
         {
