@@ -227,7 +227,7 @@ def _most_frequent(found: list[tuple[int, int, Any]]) -> Callable[[Kind], Any]:
         return _scalar(None)
     tally = Counter(_identity(value) for _, _, value in found)
     # Most events first; ties to the smallest value (booleans < numbers < strings).
-    rank, value = min(tally, key=lambda identity: (-tally[identity], identity))
+    _, value = min(tally, key=lambda identity: (-tally[identity], identity))
     return _scalar(value)
 
 

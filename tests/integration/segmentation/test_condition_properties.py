@@ -128,7 +128,12 @@ _CONDITIONS = _focused_conditions() | conditions(
 
 
 @SETTINGS
-@given(world=worlds(), condition=_CONDITIONS, spent=_AGGREGATES, half=st.sets(st.sampled_from(PROFILES)))
+@given(
+    world=worlds(),
+    condition=_CONDITIONS,
+    spent=_AGGREGATES,
+    half=st.sets(st.sampled_from(PROFILES)),
+)
 def test_sql_matches_the_reference_on_random_conditions(
     read_model, world: World, condition: ast.Node, spent: ast.Aggregate, half: set[str]
 ) -> None:
@@ -136,7 +141,9 @@ def test_sql_matches_the_reference_on_random_conditions(
     read_model.load(world)
 
     everybody = read_model.members(condition, Scope(now=NOW, computed=computed))
-    some = read_model.members(condition, Scope(now=NOW, profile_ids=sorted(half), computed=computed))
+    some = read_model.members(
+        condition, Scope(now=NOW, profile_ids=sorted(half), computed=computed)
+    )
 
     expected = evaluate(condition, world, NOW, computed)
     assert everybody == expected

@@ -1,7 +1,9 @@
-"""Small read models for the conformance table, each built to probe one family of operators."""
+"""The conformance table's row type and its small read models, each probing one family of operators."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from cdp.segmentation.domain.typed import instant_micros
@@ -16,6 +18,31 @@ def at(text: str) -> int:
 
 NOW = at("2026-03-01T00:00:00Z")
 DAY = 86_400_000_000
+
+
+@dataclass(frozen=True)
+class Case:
+    description: str
+    world: World
+    condition: str
+    expected: frozenset[str]
+    computed: Mapping[str, str] = field(default_factory=dict)
+
+
+def case(
+    description: str,
+    world: World,
+    condition: str,
+    expected: str | Iterable[str] = "",
+    **computed: str,
+) -> Case:
+    """A row: `expected` names the matching profiles, space-separated or as an iterable."""
+    names = expected.split() if isinstance(expected, str) else expected
+    return Case(description, world, condition, frozenset(names), computed)
+
+
+def everyone(world: World, *but: str) -> list[str]:
+    return [profile for profile in world.profiles if profile not in but]
 
 
 def people(**traits: dict[str, Any]) -> World:

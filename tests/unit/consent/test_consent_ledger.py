@@ -38,6 +38,9 @@ class FakeDirectory:
         self.asked.append(list(profiles))
         return {p: self.people.get(p, frozenset()) for p in profiles}
 
+    def profiles_of(self, identifier) -> list[str]:
+        return []
+
 
 @pytest.fixture
 def engine() -> Engine:

@@ -7,7 +7,7 @@ import grpc
 from cdp.api.segmentation.v1 import feed_service_pb2 as pb
 from cdp.api.segmentation.v1 import feed_service_pb2_grpc as pb_grpc
 from cdp.errors import InvalidArgument, too_many
-from cdp.pii.subjects import SUBJECT_ID
+from cdp.pii.subjects import PROFILE_NAME, SUBJECT_ID
 from cdp.segmentation.bootstrap import App
 from cdp.segmentation.mapping import updates_from_proto
 from cdp.segmentation.service_layer import realtime
@@ -29,7 +29,8 @@ class FeedServicer(pb_grpc.SegmentationFeedServiceServicer):
         self, request: pb.ApplyConsentUpdatesRequest, context: grpc.ServicerContext
     ) -> pb.ApplyConsentUpdatesResponse:
         subject_ids = _subject_ids(request.subject_ids)
-        rechecked = realtime.apply_consent_updates(self._ctx, subject_ids)
+        profiles = _profiles(request.profiles)
+        rechecked = realtime.apply_consent_updates(self._ctx, subject_ids, profiles)
         return pb.ApplyConsentUpdatesResponse(rechecked_count=rechecked)
 
 
@@ -42,3 +43,17 @@ def _subject_ids(values) -> list[str]:
                 "INVALID_SUBJECT_ID", "not a subject id", field=f"subject_ids[{index}]"
             )
     return sorted(set(values))
+
+
+def _profiles(values) -> list[str]:
+    if len(values) > MAX_SUBJECTS:
+        raise too_many("profiles", MAX_SUBJECTS)
+    found = []
+    for index, value in enumerate(values):
+        match = PROFILE_NAME.fullmatch(value)
+        if not match:
+            raise InvalidArgument(
+                "INVALID_PROFILE_NAME", "expected profiles/{profile}", field=f"profiles[{index}]"
+            )
+        found.append(match.group(1))
+    return sorted(set(found))

@@ -96,10 +96,12 @@ class ApplyProfileUpdatesResponse(_message.Message):
     def __init__(self, applied_count: _Optional[int] = ...) -> None: ...
 
 class ApplyConsentUpdatesRequest(_message.Message):
-    __slots__ = ("subject_ids",)
+    __slots__ = ("subject_ids", "profiles")
     SUBJECT_IDS_FIELD_NUMBER: _ClassVar[int]
+    PROFILES_FIELD_NUMBER: _ClassVar[int]
     subject_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, subject_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    profiles: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, subject_ids: _Optional[_Iterable[str]] = ..., profiles: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ApplyConsentUpdatesResponse(_message.Message):
     __slots__ = ("rechecked_count",)

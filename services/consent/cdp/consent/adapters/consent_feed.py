@@ -11,7 +11,9 @@ from cdp.consent.adapters.consent_orm import consent_outbox
 from cdp.db import outbox
 
 
-def append_changes(conn: Connection, subject_ids: Iterable[str]) -> int | None:
+def append_changes(
+    conn: Connection, subject_ids: Iterable[str], profiles: Iterable[str] = ()
+) -> int | None:
     """One entry naming these subjects, committed or rolled back with the change that caused it.
 
     Callers append last in their transaction: the outbox's PostgreSQL lock is taken after the audit
@@ -20,7 +22,7 @@ def append_changes(conn: Connection, subject_ids: Iterable[str]) -> int | None:
     ids = list(dict.fromkeys(subject_ids))
     if not ids:
         return None
-    return outbox.append(conn, consent_outbox, encode(ids), len(ids))
+    return outbox.append(conn, consent_outbox, encode(ids, list(profiles)), len(ids))
 
 
 def forget_subjects(conn: Connection, subject_ids: Iterable[str]) -> int:
@@ -32,7 +34,7 @@ def forget_subjects(conn: Connection, subject_ids: Iterable[str]) -> int:
     erased = set(subject_ids)
     changed = 0
     for seq, payload in conn.execute(select(consent_outbox.c.seq, consent_outbox.c.payload)).all():
-        named = decode(payload)
+        named, profiles = decode(payload), decode_profiles(payload)
         kept = [s for s in named if s not in erased]
         if len(kept) == len(named):
             continue
@@ -42,15 +44,20 @@ def forget_subjects(conn: Connection, subject_ids: Iterable[str]) -> int:
             conn.execute(
                 update(consent_outbox)
                 .where(where)
-                .values(payload=encode(kept), item_count=len(kept))
+                .values(payload=encode(kept, profiles), item_count=len(kept))
             )
         else:
             conn.execute(delete(consent_outbox).where(where))
     return changed
 
 
-def encode(subject_ids: list[str]) -> bytes:
-    return feed_pb.ApplyConsentUpdatesRequest(subject_ids=subject_ids).SerializeToString()
+def encode(subject_ids: list[str], profiles: list[str] = ()) -> bytes:
+    request = feed_pb.ApplyConsentUpdatesRequest(subject_ids=subject_ids, profiles=profiles)
+    return request.SerializeToString()
+
+
+def decode_profiles(payload: bytes) -> list[str]:
+    return list(feed_pb.ApplyConsentUpdatesRequest.FromString(payload).profiles)
 
 
 def decode(payload: bytes) -> list[str]:

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, delete, select
 
 from cdp.api.segmentation.v1 import feed_service_pb2 as feed_pb
 from cdp.api.segmentation.v1 import feed_service_pb2_grpc as feed_grpc
-from cdp.consent.adapters.consent_feed import decode
+from cdp.consent.adapters.consent_feed import decode, decode_profiles
 from cdp.consent.adapters.consent_orm import consent_outbox, consent_outbox_cursor
 from cdp.db import write_transaction
 from cdp.db.outbox import Pending, Relay
@@ -31,11 +31,13 @@ class ConsentUpdateDelivery:
 
     def __call__(self, pending: Sequence[Pending]) -> None:
         ids = list(dict.fromkeys(s for entry in pending for s in decode(entry.payload)))
-        for start in range(0, len(ids), MAX_SUBJECTS_PER_CALL):
-            chunk = ids[start : start + MAX_SUBJECTS_PER_CALL]
-            self._stub.ApplyConsentUpdates(
-                feed_pb.ApplyConsentUpdatesRequest(subject_ids=chunk), timeout=self._timeout
+        names = list(dict.fromkeys(p for entry in pending for p in decode_profiles(entry.payload)))
+        for start in range(0, max(len(ids), len(names)), MAX_SUBJECTS_PER_CALL):
+            window = slice(start, start + MAX_SUBJECTS_PER_CALL)
+            request = feed_pb.ApplyConsentUpdatesRequest(
+                subject_ids=ids[window], profiles=names[window]
             )
+            self._stub.ApplyConsentUpdates(request, timeout=self._timeout)
 
 
 class FeedRelay(Relay):

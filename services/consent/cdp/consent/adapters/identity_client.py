@@ -6,8 +6,10 @@ from collections.abc import Sequence
 
 import grpc
 
+from cdp.api.identity.v1 import identifier_pb2
 from cdp.api.identity.v1 import identity_service_pb2 as pb
 from cdp.api.identity.v1 import identity_service_pb2_grpc as pb_grpc
+from cdp.consent.domain.consent import IdentifierRef
 from cdp.errors import Unavailable
 
 
@@ -32,6 +34,17 @@ class GrpcSubjectDirectory:
             for profile in dict.fromkeys(profiles)
         }
         return {profile: self._answer(call) for profile, call in calls.items()}
+
+    def profiles_of(self, identifier: IdentifierRef) -> list[str]:
+        """Best effort: segmentation is told about these profiles; consent itself never needs it."""
+        request = pb.ResolveSubjectRequest(
+            identifiers=[identifier_pb2.Identifier(type=identifier.type, value=identifier.value)]
+        )
+        try:
+            response = self._stub.ResolveSubject(request, timeout=self._timeout)
+        except grpc.RpcError:
+            return []  # unknown to identity yet: segmentation asks consent when the person appears
+        return list(response.subject.profiles)
 
     def _answer(self, call: grpc.Future) -> frozenset[str]:
         try:

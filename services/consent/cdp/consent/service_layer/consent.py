@@ -46,6 +46,10 @@ RECORDED = "consent.recorded"
 class SubjectDirectory(Protocol):
     def subject_ids(self, profiles: Sequence[str]) -> dict[str, frozenset[str]]: ...
 
+    def profiles_of(self, identifier: IdentifierRef) -> list[str]:
+        """Profile names identity links to this identifier; [] when unknown or unreachable."""
+        ...
+
 
 # The restriction/erasure hook: which of these subject ids may not be processed at all.
 Blocked = Callable[[Sequence[str]], Set[str]]
@@ -78,6 +82,8 @@ def record_consent(ledger: ConsentLedger, cmd: RecordConsent) -> ConsentRecord:
     subject_id = subject_id_of(ledger.indexer, cmd.subject)
     check_record_consent(cmd, now)
     fingerprint = request_fingerprint(cmd, subject_id)
+    # Asked before the transaction: segmentation may know the person only by other identifiers.
+    profiles = ledger.directory.profiles_of(cmd.subject) if ledger.directory else []
     with write_transaction(ledger.engine, AUDIT_LOCK) as conn:
         store = SqlConsentLedger(conn)
         earlier = store.by_request_id(cmd.request_id) if cmd.request_id else None
@@ -88,7 +94,7 @@ def record_consent(ledger: ConsentLedger, cmd: RecordConsent) -> ConsentRecord:
             _new_record(cmd, subject_id, notice_sha256, now), cmd.request_id, fingerprint
         )
         ledger.audit.append(conn, _audit_entry(record, now))
-        consent_feed.append_changes(conn, [subject_id])
+        consent_feed.append_changes(conn, [subject_id], profiles)
     ledger.notify()
     return record
 

@@ -50,11 +50,13 @@ def apply_profile_updates(ctx: Context, updates: Sequence[Update]) -> int:
     return sum(1 for u in updates if u.sequence > before)
 
 
-def apply_consent_updates(ctx: Context, subject_ids: Sequence[str]) -> int:
-    """Consent changed for these subjects: re-ask it for their profiles and re-check them."""
+def apply_consent_updates(
+    ctx: Context, subject_ids: Sequence[str], profile_ids: Sequence[str] = ()
+) -> int:
+    """Consent changed for these subjects (of these profiles): re-ask it and re-check them."""
     with ctx.engine.connect() as conn:
-        profile_ids = ReadModel(conn).profiles_of_subjects(subject_ids)
-    return recheck_consent(ctx, profile_ids)
+        known = ReadModel(conn).profiles_of_subjects(subject_ids) if subject_ids else []
+    return recheck_consent(ctx, sorted({*known, *profile_ids}))
 
 
 def recheck_consent(ctx: Context, profile_ids: Sequence[str]) -> int:
