@@ -79,6 +79,10 @@ def postgres_server() -> Iterator[str]:
 @pytest.fixture
 def postgres_url(postgres_server: str) -> Iterator[str]:
     """A fresh, empty database on the PostgreSQL server, dropped afterwards."""
+    yield from _fresh_database(postgres_server)
+
+
+def _fresh_database(postgres_server: str) -> Iterator[str]:
     name = f"cdp_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(f"{postgres_server}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -87,6 +91,20 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def module_postgres_url(postgres_server: str) -> Iterator[str]:
+    """One fresh PostgreSQL database shared by a module's tests (they clear what they fill)."""
+    yield from _fresh_database(postgres_server)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_database_url(request, tmp_path_factory) -> str:
+    """database_url for a whole module: creating a PostgreSQL database per test costs ~2 s."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    return request.getfixturevalue("module_postgres_url")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

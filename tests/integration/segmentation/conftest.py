@@ -45,9 +45,10 @@ class ReadModel:
         return {profile: value for profile, value in rows}
 
 
-@pytest.fixture
-def read_model(database_url: str) -> Iterator[ReadModel]:
-    engine = make_engine(database_url)
+@pytest.fixture(scope="module")
+def read_model(module_database_url: str) -> Iterator[ReadModel]:
+    """One database per module and backend; every test loads its own World over it."""
+    engine = make_engine(module_database_url)
     orm.metadata.create_all(engine)
     yield ReadModel(engine)
     engine.dispose()
