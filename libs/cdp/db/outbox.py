@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import (
@@ -22,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    delete,
     insert,
     select,
     text,
@@ -189,3 +190,48 @@ class Relay:
             conn.commit()
             return 0
         return last
+
+
+# What a rewrite makes of one entry: its new payload and item count, or None to delete it.
+Rewritten = tuple[bytes, int] | None
+
+
+def rewrite(
+    conn: Connection,
+    entries: Table,
+    needles: Collection[bytes],
+    change: Callable[[bytes], Rewritten],
+    page: int = 200,
+) -> int:
+    """Erasure: rewrites (or deletes) every entry whose payload contains one of `needles`.
+
+    Entries are read a page at a time and byte-searched first, which spares parsing the usual
+    entry; `change` sees only payloads that name the person. Returns how many items were removed.
+    """
+    changed, last = 0, 0
+    while rows := conn.execute(
+        select(entries.c.seq, entries.c.payload, entries.c.item_count)
+        .where(entries.c.seq > last)
+        .order_by(entries.c.seq)
+        .limit(page)
+    ).all():
+        for seq, payload, count in rows:
+            if any(needle in payload for needle in needles):
+                changed += _apply(conn, entries, seq, payload, count, change(payload))
+        last = rows[-1].seq
+    return changed
+
+
+def _apply(
+    conn: Connection, entries: Table, seq: int, before: bytes, count: int, after: Rewritten
+) -> int:
+    """Items removed from one entry (the whole entry's when nothing of it is left)."""
+    where = entries.c.seq == seq
+    if after is None:
+        conn.execute(delete(entries).where(where))
+        return count
+    payload, kept = after
+    if payload == before:
+        return 0
+    conn.execute(update(entries).where(where).values(payload=payload, item_count=kept))
+    return max(count - kept, 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection
 
 from cdp.api.segmentation.v1 import feed_service_pb2 as feed_pb
 from cdp.consent.adapters.consent_orm import consent_outbox
@@ -32,23 +32,12 @@ def forget_subjects(conn: Connection, subject_ids: Iterable[str]) -> int:
     left naming nobody is deleted (segmentation's own erasure task removes the person there).
     """
     erased = set(subject_ids)
-    changed = 0
-    for seq, payload in conn.execute(select(consent_outbox.c.seq, consent_outbox.c.payload)).all():
-        named, profiles = decode(payload), decode_profiles(payload)
-        kept = [s for s in named if s not in erased]
-        if len(kept) == len(named):
-            continue
-        changed += 1
-        where = consent_outbox.c.seq == seq
-        if kept:
-            conn.execute(
-                update(consent_outbox)
-                .where(where)
-                .values(payload=encode(kept, profiles), item_count=len(kept))
-            )
-        else:
-            conn.execute(delete(consent_outbox).where(where))
-    return changed
+
+    def without(payload: bytes) -> outbox.Rewritten:
+        kept = [s for s in decode(payload) if s not in erased]
+        return (encode(kept, decode_profiles(payload)), len(kept)) if kept else None
+
+    return outbox.rewrite(conn, consent_outbox, [s.encode() for s in erased], without)
 
 
 def encode(subject_ids: list[str], profiles: list[str] = ()) -> bytes:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, update
 
 from cdp.api.segmentation.v1 import feed_service_pb2 as feed_pb
 from cdp.db import outbox as outbox_log
@@ -54,18 +54,7 @@ class SqlAlchemyProfileFeed:
 
     def forget(self, profile_ids: Collection[str], subject_ids: Collection[str]) -> int:
         person = _Person(frozenset(profile_name(p) for p in profile_ids), frozenset(subject_ids))
-        changed, last = 0, 0
-        while rows := self._conn.execute(
-            select(outbox.c.seq, outbox.c.payload)
-            .where(outbox.c.seq > last)
-            .order_by(outbox.c.seq)
-            .limit(200)
-        ).all():
-            for seq, payload in rows:
-                if person.in_bytes(payload):  # a byte search spares parsing the usual entry
-                    changed += self._scrub(seq, payload, person)
-            last = rows[-1].seq
-        return changed
+        return outbox_log.rewrite(self._conn, outbox, person.needles, person.scrubbed)
 
     def _append(self, request: feed_pb.ApplyProfileUpdatesRequest) -> None:
         # The sequences need the entry's own seq: insert, then fill in the payload.
@@ -77,32 +66,22 @@ class SqlAlchemyProfileFeed:
         )
         self.appended = True
 
-    def _scrub(self, seq: int, payload: bytes, person: _Person) -> int:
-        kept = feed_pb.ApplyProfileUpdatesRequest()
-        changed = 0
-        for item in feed_pb.ApplyProfileUpdatesRequest.FromString(payload).updates:
-            clean = person.without(item)
-            changed += clean is None or clean.ByteSize() != item.ByteSize()
-            if clean is not None:
-                kept.updates.append(clean)
-        where = outbox.c.seq == seq
-        if not kept.updates:
-            self._conn.execute(delete(outbox).where(where))
-        elif changed:
-            values = {"payload": kept.SerializeToString(), "item_count": len(kept.updates)}
-            self._conn.execute(update(outbox).where(where).values(**values))
-        return changed
-
 
 class _Person:
     """An erased person's profile names and subject ids, as they sit in serialized updates."""
 
     def __init__(self, names: frozenset[str], subject_ids: frozenset[str]) -> None:
         self.names, self.subject_ids = names, subject_ids
-        self._needles = [value.encode() for value in names | subject_ids]
+        self.needles = [value.encode() for value in names | subject_ids]
 
-    def in_bytes(self, payload: bytes) -> bool:
-        return any(needle in payload for needle in self._needles)
+    def scrubbed(self, payload: bytes) -> outbox_log.Rewritten:
+        """The entry without the person (None when nothing else is left in it)."""
+        kept = feed_pb.ApplyProfileUpdatesRequest()
+        for item in feed_pb.ApplyProfileUpdatesRequest.FromString(payload).updates:
+            clean = self.without(item)
+            if clean is not None:
+                kept.updates.append(clean)
+        return (kept.SerializeToString(), len(kept.updates)) if kept.updates else None
 
     def without(self, item: feed_pb.ProfileUpdate) -> feed_pb.ProfileUpdate | None:
         """The update minus everything of the person; None when nothing is left of it."""

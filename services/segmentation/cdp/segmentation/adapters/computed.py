@@ -7,7 +7,7 @@ current values and a sliding window that empties a value removes it there too.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from google.protobuf import struct_pb2
 from google.protobuf.json_format import ParseDict
@@ -116,3 +116,18 @@ def forget(conn: Connection, key: str, chunk: int = 1000) -> int:
         outbox.append(conn, orm.outbox, request.SerializeToString(), len(removals))
     conn.execute(delete(v).where(v.c.key == key))
     return len(pids)
+
+
+def forget_profiles(conn: Connection, profile_ids: Collection[str]) -> int:
+    """Erasure: values of these profiles still waiting in the outbox are removed from it."""
+    names = {f"profiles/{pid}" for pid in profile_ids}
+
+    def without(payload: bytes) -> outbox.Rewritten:
+        request = profile_service_pb2.ApplyComputedTraitsRequest.FromString(payload)
+        kept = [value for value in request.values if value.profile not in names]
+        if not kept:
+            return None
+        trimmed = profile_service_pb2.ApplyComputedTraitsRequest(values=kept)
+        return trimmed.SerializeToString(), len(kept)
+
+    return outbox.rewrite(conn, orm.outbox, [n.encode() for n in names], without)
