@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Collection, Sequence
+import time
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import (
@@ -90,6 +91,7 @@ class Relay:
         max_items: int = 2000,
         idle_wait: float = 0.02,
         max_backoff: float = 2.0,
+        prune_interval: float | None = None,
     ) -> None:
         self._engine, self._entries, self._cursors = engine, entries, cursors
         self._destination = destination
@@ -100,8 +102,17 @@ class Relay:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        # Set: delivered entries are deleted (at most once per interval), so the outbox holds only
+        # what is on its way and an erasure has little to scrub. None: the log is kept.
+        self._prune_interval = prune_interval
+        self._next_prune = 0.0
+        self._unpruned = prune_interval is not None  # a crash may have left a delivered tail
 
     def start(self) -> None:
+        """Starts the delivery thread; again after stop(), and not twice."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
         self._thread = threading.Thread(
             target=self._run, name=f"relay-{self._destination}", daemon=True
         )
@@ -121,6 +132,7 @@ class Relay:
         """Delivers one batch; returns how many entries were delivered (0 when caught up)."""
         batch = self._pending()
         if not batch:
+            self._prune_if_due()
             return 0
         self._deliver(batch)
         with self._engine.begin() as conn:
@@ -129,7 +141,23 @@ class Relay:
                 .where(self._cursors.c.destination == self._destination)
                 .values(last_seq=batch[-1].seq)
             )
+        self._unpruned = self._prune_interval is not None
+        self._prune_if_due()
         return len(batch)
+
+    def prune(self) -> None:
+        """Deletes the entries the destination acknowledged."""
+        with self._engine.begin() as conn:
+            last = self._cursor(conn)
+            if last:
+                conn.execute(delete(self._entries).where(self._entries.c.seq <= last))
+        self._unpruned = False
+        self._next_prune = time.monotonic() + (self._prune_interval or 0.0)
+
+    def _prune_if_due(self) -> None:
+        # Pruning is a write: at most once per interval, so it seldom competes with the writers.
+        if self._unpruned and time.monotonic() >= self._next_prune:
+            self.prune()
 
     def lag(self) -> int:
         with self._engine.connect() as conn:
@@ -190,6 +218,51 @@ class Relay:
             conn.commit()
             return 0
         return last
+
+
+class ConcatenatingDelivery:
+    """A relay's deliver() for entries that are whole serialized requests of one repeated field.
+
+    A run of entries concatenated is one request (repeated fields append), so pending entries go
+    out in calls of at most max_bytes; an entry larger than that is split by its items.
+    """
+
+    def __init__(
+        self, apply: Callable[[bytes], None], request_type: type, field: str, max_bytes: int
+    ) -> None:
+        self._apply, self._type, self._field = apply, request_type, field
+        self._max_bytes = max_bytes
+
+    def __call__(self, pending: Sequence[Pending]) -> None:
+        for call in self.calls([entry.payload for entry in pending]):
+            self._apply(call)
+
+    def calls(self, payloads: Sequence[bytes]) -> Iterator[bytes]:
+        group: list[bytes] = []
+        size = 0
+        for payload in payloads:
+            if group and size + len(payload) > self._max_bytes:
+                yield b"".join(group)
+                group, size = [], 0
+            if len(payload) > self._max_bytes:
+                yield from self._split(payload)
+                continue
+            group.append(payload)
+            size += len(payload)
+        if group:
+            yield b"".join(group)
+
+    def _split(self, payload: bytes) -> Iterator[bytes]:
+        request, size = self._type(), 0
+        for item in getattr(self._type.FromString(payload), self._field):
+            item_size = item.ByteSize() + 8  # the field's tag and length
+            if getattr(request, self._field) and size + item_size > self._max_bytes:
+                yield request.SerializeToString()
+                request, size = self._type(), 0
+            getattr(request, self._field).append(item)
+            size += item_size
+        if getattr(request, self._field):
+            yield request.SerializeToString()
 
 
 # What a rewrite makes of one entry: its new payload and item count, or None to delete it.

@@ -10,11 +10,12 @@ from typing import Protocol
 from sqlalchemy import Engine
 
 from cdp.db import make_engine, upgrade
+from cdp.db.outbox import Relay
 from cdp.grpcx.access import AccessAuditor, GrpcAccessAuditor
 from cdp.grpcx.keys import key_source as grpc_key_source
 from cdp.identity.adapters import orm
 from cdp.identity.adapters.clients import ProfileChangesClient
-from cdp.identity.adapters.pipeline import ProfileDelivery, PruningRelay
+from cdp.identity.adapters.pipeline import DESTINATION, ProfileDelivery
 from cdp.identity.adapters.repository import IdentifierVault
 from cdp.identity.domain.rules import Rules
 from cdp.identity.service_layer.unit_of_work import SqlAlchemyUnitOfWork
@@ -41,7 +42,7 @@ class App:
     engine: Engine
     identifiers: IdentifierVault
     rules: Rules
-    relay: PruningRelay
+    relay: Relay
     channels: tuple[Closeable, ...]  # gRPC channels to peers
     # Operator reads are audited here; None only where a test builds the app without consent.
     auditor: AccessAuditor | None
@@ -88,11 +89,13 @@ def bootstrap(
         settings.rules,
         purge_keys=key_cache.invalidate if key_cache is not None else lambda _subject_ids: None,
     )
-    relay = PruningRelay(
+    relay = Relay(
         engine,
         orm.outbox,
         orm.outbox_cursor,
+        DESTINATION,
         ProfileDelivery(ProfileChangesClient(channels[0]).apply),
         max_items=settings.relay_max_items,
+        prune_interval=1.0,
     )
     return App(engine, identifiers, settings.rules, relay, tuple(channels), auditor, key_cache)

@@ -12,12 +12,13 @@ import grpc
 from sqlalchemy import Engine
 
 from cdp.db import make_engine, upgrade
+from cdp.db.outbox import Relay
 from cdp.grpcx.access import AccessAuditor, GrpcAccessAuditor
 from cdp.grpcx.keys import key_source as grpc_key_source
 from cdp.pii import Vault
 from cdp.pii.vault import KeySource
 from cdp.profile.adapters.clients import GrpcIdentityDirectory
-from cdp.profile.adapters.relay import FeedClient, FeedDelivery, FeedRelay
+from cdp.profile.adapters.relay import FeedClient, FeedDelivery, feed_relay
 from cdp.profile.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from cdp.profile.service_layer.ports import IdentityDirectory
 from cdp.profile.service_layer.unit_of_work import AbstractUnitOfWork
@@ -44,7 +45,7 @@ class App:
     # Drops subjects' data keys from this process's key cache (FenceSubject).
     purge_keys: Callable[[Sequence[str]], None] = lambda _subject_ids: None
     # Delivers the outbox to segmentation once started; None when bootstrap was told not to.
-    relay: FeedRelay | None = None
+    relay: Relay | None = None
 
     def start_relay(self) -> None:
         """The process lifecycle starts delivery (close() stops it)."""
@@ -104,14 +105,14 @@ def _relay(
     engine: Engine,
     channel: grpc.Channel | Wiring | None,
     owned: list[grpc.Channel],
-) -> FeedRelay | None:
+) -> Relay | None:
     """The relay to segmentation over the channel given (its peer channel by default), or none."""
     if channel is None:
         return None
     if channel is Wiring.PEER:
         owned.append(channel := settings.common.peer_channel("segmentation"))
     client = FeedClient(channel, settings.segmentation_timeout)
-    return FeedRelay(engine, FeedDelivery(client.apply), settings.relay_max_items)
+    return feed_relay(engine, FeedDelivery(client.apply), settings.relay_max_items)
 
 
 def _nothing() -> None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import grpc
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine
 
 from cdp.api.segmentation.v1 import feed_service_pb2 as feed_pb
 from cdp.api.segmentation.v1 import feed_service_pb2_grpc as feed_grpc
 from cdp.consent.adapters.consent_feed import decode, decode_profiles
 from cdp.consent.adapters.consent_orm import consent_outbox, consent_outbox_cursor
-from cdp.db import write_transaction
 from cdp.db.outbox import Pending, Relay
 
 DESTINATION = "segmentation"
@@ -54,26 +53,8 @@ class FeedRelay(Relay):
             deliver,
             max_items=MAX_SUBJECTS_PER_CALL,
             idle_wait=idle_wait,  # polls at 10x this when idle; notify() wakes it at once
+            prune_interval=0,
         )
-        self._db = engine
-        self._unpruned = True  # a crash between advancing the cursor and pruning leaves a tail
-
-    def pump_once(self) -> int:
-        delivered = super().pump_once()
-        if delivered or self._unpruned:
-            self._prune()
-            self._unpruned = False
-        return delivered
-
-    def _prune(self) -> None:
-        with write_transaction(self._db) as conn:
-            last = conn.execute(
-                select(consent_outbox_cursor.c.last_seq).where(
-                    consent_outbox_cursor.c.destination == DESTINATION
-                )
-            ).scalar()
-            if last:
-                conn.execute(delete(consent_outbox).where(consent_outbox.c.seq <= last))
 
 
 def feed_relay(engine: Engine, channel: grpc.Channel) -> FeedRelay:

@@ -6,15 +6,13 @@ so the relay can hand several entries to profile by concatenating them (repeated
 
 from __future__ import annotations
 
-import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Sequence
 
-from sqlalchemy import Connection, Engine, Table, delete, select, update
+from sqlalchemy import Connection, Table, delete, select, update
 
 from cdp.api.profile.v1 import profile_service_pb2 as pb
 from cdp.db import outbox as outbox_log
-from cdp.db import write_transaction
 from cdp.identity.domain.model import (
     EventResolved,
     ProfileChange,
@@ -145,85 +143,8 @@ def _scrub_entry(
         counts["outbox_entries_deleted"] += 1
 
 
-class ProfileDelivery:
+class ProfileDelivery(outbox_log.ConcatenatingDelivery):
     """The relay's deliver(): pending entries, in order, in calls of at most max_bytes each."""
 
     def __init__(self, apply: Callable[[bytes], None], max_bytes: int = MAX_CALL_BYTES) -> None:
-        self._apply = apply
-        self._max_bytes = max_bytes
-
-    def __call__(self, pending: Sequence[outbox_log.Pending]) -> None:
-        for call in self.calls([entry.payload for entry in pending]):
-            self._apply(call)
-
-    def calls(self, payloads: Sequence[bytes]) -> Iterator[bytes]:
-        """Entries are whole requests, so a run of them concatenated is one request."""
-        group: list[bytes] = []
-        size = 0
-        for payload in payloads:
-            if group and size + len(payload) > self._max_bytes:
-                yield b"".join(group)
-                group, size = [], 0
-            if len(payload) > self._max_bytes:
-                yield from self._split(payload)
-                continue
-            group.append(payload)
-            size += len(payload)
-        if group:
-            yield b"".join(group)
-
-    def _split(self, payload: bytes) -> Iterator[bytes]:
-        request, size = pb.ApplyProfileChangesRequest(), 0
-        for change in pb.ApplyProfileChangesRequest.FromString(payload).changes:
-            change_size = change.ByteSize() + 8
-            if request.changes and size + change_size > self._max_bytes:
-                yield request.SerializeToString()
-                request, size = pb.ApplyProfileChangesRequest(), 0
-            request.changes.append(change)
-            size += change_size
-        if request.changes:
-            yield request.SerializeToString()
-
-
-class PruningRelay(outbox_log.Relay):
-    """The outbox relay to profile that also deletes the entries profile has acknowledged.
-
-    Pruning is a write: it runs at most once per interval so it seldom competes with resolution
-    for the write lock, and catches up on an idle pump.
-    """
-
-    def __init__(
-        self,
-        engine: Engine,
-        entries: Table,
-        cursors: Table,
-        deliver: Callable[[Sequence[outbox_log.Pending]], None],
-        max_items: int,
-        prune_interval: float = 1.0,
-    ) -> None:
-        super().__init__(engine, entries, cursors, DESTINATION, deliver, max_items=max_items)
-        self._prune_interval = prune_interval
-        self._next_prune = 0.0
-        self._unpruned = False
-
-    def start(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            self._stop.clear()
-            super().start()
-
-    def pump_once(self) -> int:
-        delivered = super().pump_once()
-        self._unpruned = self._unpruned or bool(delivered)
-        if self._unpruned and time.monotonic() >= self._next_prune:
-            self.prune()
-        return delivered
-
-    def prune(self) -> None:
-        with write_transaction(self._engine) as conn:
-            last = conn.execute(
-                select(self._cursors.c.last_seq).where(self._cursors.c.destination == DESTINATION)
-            ).scalar()
-            if last:
-                conn.execute(delete(self._entries).where(self._entries.c.seq <= last))
-        self._unpruned = False
-        self._next_prune = time.monotonic() + self._prune_interval
+        super().__init__(apply, pb.ApplyProfileChangesRequest, "changes", max_bytes)

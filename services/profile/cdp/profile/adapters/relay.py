@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 import grpc
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine
 
 from cdp.api.segmentation.v1 import feed_service_pb2 as feed_pb
 from cdp.db import outbox as outbox_log
-from cdp.db import write_transaction
 from cdp.profile.adapters.orm import outbox, outbox_cursor
 
 APPLY_METHOD = "/cdp.api.segmentation.v1.SegmentationFeedService/ApplyProfileUpdates"
@@ -35,73 +34,20 @@ class FeedClient:
         self._apply(request, timeout=self._timeout)
 
 
-class FeedDelivery:
+class FeedDelivery(outbox_log.ConcatenatingDelivery):
     """The relay's deliver(): pending entries, in order, in calls of at most max_bytes each."""
 
     def __init__(self, apply: Callable[[bytes], None], max_bytes: int = MAX_CALL_BYTES) -> None:
-        self._apply = apply
-        self._max_bytes = max_bytes
-
-    def __call__(self, pending: Sequence[outbox_log.Pending]) -> None:
-        for call in self.calls([entry.payload for entry in pending]):
-            self._apply(call)
-
-    def calls(self, payloads: Sequence[bytes]) -> Iterator[bytes]:
-        """Entries are whole requests, so a run of them concatenated is one request."""
-        group: list[bytes] = []
-        size = 0
-        for payload in payloads:
-            if group and size + len(payload) > self._max_bytes:
-                yield b"".join(group)
-                group, size = [], 0
-            if len(payload) > self._max_bytes:
-                yield from self._split(payload)
-                continue
-            group.append(payload)
-            size += len(payload)
-        if group:
-            yield b"".join(group)
-
-    def _split(self, payload: bytes) -> Iterator[bytes]:
-        request, size = feed_pb.ApplyProfileUpdatesRequest(), 0
-        for item in feed_pb.ApplyProfileUpdatesRequest.FromString(payload).updates:
-            item_size = item.ByteSize() + 8
-            if request.updates and size + item_size > self._max_bytes:
-                yield request.SerializeToString()
-                request, size = feed_pb.ApplyProfileUpdatesRequest(), 0
-            request.updates.append(item)
-            size += item_size
-        if request.updates:
-            yield request.SerializeToString()
+        super().__init__(apply, feed_pb.ApplyProfileUpdatesRequest, "updates", max_bytes)
 
 
-class FeedRelay(outbox_log.Relay):
-    """The relay to segmentation; entries segmentation acknowledged are deleted right away, so the
-    outbox holds only what is still on its way (and an erasure has little to scrub)."""
-
-    def __init__(
-        self,
-        engine: Engine,
-        deliver: Callable[[Sequence[outbox_log.Pending]], None],
-        max_items: int = 2000,
-    ) -> None:
-        super().__init__(engine, outbox, outbox_cursor, DESTINATION, deliver, max_items=max_items)
-
-    def start(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            self._stop.clear()
-            super().start()
-
-    def pump_once(self) -> int:
-        delivered = super().pump_once()
-        if delivered:
-            self._prune()
-        return delivered
-
-    def _prune(self) -> None:
-        with write_transaction(self._engine) as conn:
-            last = conn.execute(
-                select(outbox_cursor.c.last_seq).where(outbox_cursor.c.destination == DESTINATION)
-            ).scalar()
-            if last:
-                conn.execute(delete(outbox).where(outbox.c.seq <= last))
+def feed_relay(
+    engine: Engine,
+    deliver: Callable[[Sequence[outbox_log.Pending]], None],
+    max_items: int = 2000,
+) -> outbox_log.Relay:
+    """The relay to segmentation; entries it acknowledged are deleted right away, so the outbox
+    holds only what is still on its way (and an erasure has little to scrub)."""
+    return outbox_log.Relay(
+        engine, outbox, outbox_cursor, DESTINATION, deliver, max_items=max_items, prune_interval=0
+    )
