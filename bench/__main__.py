@@ -3,8 +3,11 @@
 Figures: raw gRPC batch-echo events/s (baseline), ingest durable-ack events/s, end-to-end events/s
 (sent -> visible in profiles), GetProfile p50/p99 at N profiles, and their ratios; erasure wall time
 for a subject with 10,000 events, CheckConsent p50/p99, and ingest throughput with and without
-suppression entries (a ratio within one run).
-Sizes can be lowered for a quick look: CDP_BENCH_EVENTS, CDP_BENCH_PROFILES.
+suppression entries (a ratio within one run); segmentation (bench/segments.py): three rules over
+1M people beside DuckDB on the same rows, compute, real-time and preview latency, and IngestEvents
+OK -> watch change on the suite.
+Sizes can be lowered for a quick look: CDP_BENCH_EVENTS, CDP_BENCH_PROFILES,
+CDP_BENCH_SEGMENT_PROFILES.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from pathlib import Path
 
 import grpc
 
-from bench import privacy
+from bench import privacy, segments
 from bench.load import BATCH, latencies, make_batches, throughput, users
+from bench.segments_suite import suite_latency
 from cdp.api.ingestion.v1 import ingestion_service_pb2 as ingestion_pb
 from cdp.api.ingestion.v1 import ingestion_service_pb2_grpc as ingestion_grpc
 from cdp.cli.suite import START_ORDER
@@ -45,6 +49,8 @@ def main() -> None:
                 SuiteClient(suite) as client,
             ):
                 _wait_ready(echo_channel)
+                # First, while the suite holds few profiles (a new segment is computed over all).
+                results |= suite_latency(client)
                 results |= _pipeline(echo_channel, client)
                 results |= _reads(echo_channel, client)
                 results |= privacy.erasure(client)
@@ -54,6 +60,8 @@ def main() -> None:
             suite.stop_all()
             echo.terminate()
             echo.wait()
+        # After the suite has stopped: its idle services would otherwise share the CPUs.
+        results |= segments.run(Path(tmp) / "segments")
     _report(results)
 
 

@@ -41,6 +41,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
+from sqlalchemy import exists as sql_exists
 
 from cdp.segmentation.adapters import orm
 from cdp.segmentation.adapters.compiler_events import aggregate_matches, aggregate_values, exists
@@ -69,15 +70,19 @@ def matches(node: ast.Node, scope: Scope) -> ColumnElement[bool]:
 
 
 def eligible(purpose: str, scope: Scope | None = None) -> ColumnElement[bool]:
-    """Granted consent for `purpose` and neither restricted nor being erased."""
-    within = [] if scope is None else scope.restrict(orm.consent.c.profile_id)
-    granted = select(orm.consent.c.profile_id).where(
-        orm.consent.c.purpose == purpose, orm.consent.c.granted == true(), *within
+    """Granted consent for `purpose` and neither restricted nor being erased.
+
+    Correlated EXISTS, unlike the membership tests: consent rows cover most people, and probing
+    the (profile, purpose) key per candidate beats materialising a set of nearly everyone.
+    `scope` is accepted for symmetry; the probes are per profile already.
+    """
+    # Aliases: a caller may join seg_blocked itself, which would swallow an unaliased probe.
+    c, b = orm.consent.alias("eligible_consent"), orm.blocked.alias("eligible_blocked")
+    granted = sql_exists().where(
+        c.c.profile_id == _ID, c.c.purpose == purpose, c.c.granted == true()
     )
-    blocked = select(orm.blocked.c.profile_id)
-    if scope is not None:
-        blocked = blocked.where(*scope.restrict(orm.blocked.c.profile_id))
-    return and_(_ID.in_(granted), _ID.not_in(blocked))
+    blocked = sql_exists().where(b.c.profile_id == _ID)
+    return and_(granted, not_(blocked))
 
 
 def _node(node: ast.Node, scope: Scope) -> ColumnElement[bool]:

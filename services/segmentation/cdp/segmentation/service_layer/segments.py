@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, not_, select
 
 from cdp.db import write_transaction
 from cdp.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
@@ -134,10 +134,8 @@ def preview_segment(ctx: Context, condition: ast.Node, purpose: str, sample_size
         scope = Scope(now=ctx.clock(), computed=Definitions(conn).computed_map())
         p = orm.profiles
         matched, ok = matches(condition, scope), eligible(purpose)
-        members = conn.execute(select(func.count()).select_from(p).where(matched, ok)).scalar_one()
-        excluded = conn.execute(
-            select(func.count()).select_from(p).where(matched, ~ok)
-        ).scalar_one()
+        counts = select(func.count().filter(ok), func.count().filter(not_(ok))).where(matched)
+        members, excluded = conn.execute(counts.select_from(p)).one()
         sample = list(
             conn.execute(select(p.c.id).where(matched, ok).order_by(p.c.id).limit(size)).scalars()
         )
