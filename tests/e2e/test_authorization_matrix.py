@@ -1,8 +1,5 @@
-"""The authorisation matrix over the running suite (T26): every role x every RPC it may not call.
-
-Segmentation methods are skipped: the segmentation service serves no segment RPC yet (they answer
-UNIMPLEMENTED before any authorisation), so there is nothing to authorise there.
-"""
+"""The authorisation matrix over the running suite (T26): every role x every RPC it may not call,
+on every service that serves it (the data-subject participant RPCs on all four participants)."""
 
 from __future__ import annotations
 
@@ -25,7 +22,7 @@ from cdp.api.identity.v1 import identifier_pb2, identity_service_pb2  # noqa: F4
 from cdp.api.ingestion.v1 import ingestion_service_pb2
 from cdp.api.privacy.v1 import participant_service_pb2  # noqa: F401
 from cdp.api.profile.v1 import profile_service_pb2  # noqa: F401
-from cdp.api.segmentation.v1 import segmentation_service_pb2  # noqa: F401
+from cdp.api.segmentation.v1 import feed_service_pb2, segmentation_service_pb2  # noqa: F401
 from cdp.grpcx.roles import METHOD_ROLES, WRITE_METHODS
 from cdp.grpcx.status import error_info
 from cdp.grpcx.tokens import ROLES, TokenIssuer
@@ -34,13 +31,13 @@ from tests.support.client import SuiteClient, event, wait_for
 from tests.support.privacy_client import key_states, privacy_stub
 
 DEADLINE = 5.0
-SKIPPED_PACKAGES = ("cdp.api.segmentation.v1",)
-PARTICIPANT_HOSTS = ("ingestion", "identity", "profile")
+PARTICIPANT_HOSTS = ("ingestion", "identity", "profile", "segmentation")
 SERVICES = (
     "cdp.api.ingestion.v1.IngestionService",
     "cdp.api.identity.v1.IdentityService",
     "cdp.api.profile.v1.ProfileService",
     "cdp.api.segmentation.v1.SegmentationService",
+    "cdp.api.segmentation.v1.SegmentationFeedService",
     "cdp.api.consent.v1.ConsentService",
     "cdp.api.consent.v1.PrivacyService",
     "cdp.api.consent.v1.KeyService",
@@ -67,7 +64,7 @@ class Target:
 
 
 def _hosts(package: str) -> tuple[str, ...]:
-    """Which running service serves a package: consent.v1 on consent, participants on three."""
+    """Which running service serves a package: consent.v1 on consent, participants on four."""
     if package == "cdp.api.privacy.v1":
         return PARTICIPANT_HOSTS
     return (package.split(".")[2],)
@@ -78,8 +75,6 @@ def _targets() -> Iterator[Target]:
     for path in sorted(METHOD_ROLES):
         service_name, method_name = path.strip("/").split("/")
         package = service_name.rsplit(".", 1)[0]
-        if package in SKIPPED_PACKAGES:
-            continue
         method = pool.FindServiceByName(service_name).FindMethodByName(method_name)
         for host in _hosts(package):
             yield Target(host, path, method)

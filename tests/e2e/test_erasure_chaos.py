@@ -14,25 +14,32 @@ import pytest
 from cdp.api.consent.v1 import privacy_service_pb2 as pb
 from cdp.cli.suite import Suite
 from tests.e2e.conftest import start_suite
+from tests.e2e.test_segments_helpers import Segments
 from tests.support.client import SuiteClient, event, wait_for
-from tests.support.privacy_client import create, wait_finished
+from tests.support.privacy_client import create, record_consent, wait_finished
 from tests.support.scan import find_plaintext
 
 CONSENT_STEPS = ("after_record", "after_fence", "after_erase", "after_verify", "after_receipt")
+# Not personal data: where the seeded person was a member (the profile id may stay in the EXITED /
+# ERASED change that tells downstream copies of the audience to drop them).
+SEGMENT, PROFILE = "segment", "profile"
 
 
 def _seed(client: SuiteClient) -> dict[str, str]:
+    """A person with 100 events who is a member of a consented segment (so every participant,
+    segmentation included, holds something of theirs)."""
     tag = uuid.uuid4().hex[:10]
     person = {
         "email": f"chaos+{tag}@example.test",
         "user_id": f"chaos-{tag}",
         "name": f"Lê Văn Chaos {tag}",
     }
+    segment = Segments(client).create(f'traits.cohort == "{tag}"', "analytics")
     events = [
         event(
             "identify",
             user_id=person["user_id"],
-            traits={"email": person["email"], "name": person["name"]},
+            traits={"email": person["email"], "name": person["name"], "cohort": tag},
         )
     ]
     events += [
@@ -40,8 +47,12 @@ def _seed(client: SuiteClient) -> dict[str, str]:
         for i in range(99)
     ]
     assert client.ingest(events).accepted_count == 100
-    wait_for(lambda: client.profile(email=person["email"]).event_count == 100, timeout=60)
-    return person
+    profile = wait_for(
+        lambda: (p := client.profile(email=person["email"])).event_count == 100 and p, timeout=60
+    )
+    record_consent(client, ("email", person["email"]), "analytics")
+    wait_for(lambda: Segments(client).members(segment.name) == {profile.name}, timeout=60)
+    return {**person, SEGMENT: segment.name, PROFILE: profile.name}
 
 
 def _erase_until_done(
@@ -64,7 +75,10 @@ def _assert_no_residue(client: SuiteClient, suite: Suite, person: dict[str, str]
     with pytest.raises(grpc.RpcError) as caught:
         client.profile(email=person["email"])
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
-    assert find_plaintext(suite.data_dir, list(person.values())) == []
+    client.reset("segmentation")  # it may have been restarted: a fresh channel
+    assert person[PROFILE] not in Segments(client).members(person[SEGMENT])
+    personal = [value for key, value in person.items() if key not in (SEGMENT, PROFILE)]
+    assert find_plaintext(suite.data_dir, personal) == []
 
 
 def _wait_exit(suite: Suite, service: str, timeout: float = 60) -> None:
@@ -104,7 +118,7 @@ def test_consent_killed_at_each_step_of_an_erasure_converges(tmp_path: Path, ste
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("victim", ["ingestion", "profile"])
+@pytest.mark.parametrize("victim", ["ingestion", "profile", "segmentation"])
 def test_a_participant_down_when_the_erasure_starts_makes_it_partial_then_completed(
     tmp_path: Path, victim: str
 ) -> None:
@@ -158,7 +172,7 @@ def test_identity_down_refuses_the_erasure_whole_and_a_retry_completes_it(tmp_pa
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("victim", ["ingestion", "identity", "profile"])
+@pytest.mark.parametrize("victim", ["ingestion", "identity", "profile", "segmentation"])
 def test_a_participant_killed_while_the_erasure_runs_converges(tmp_path: Path, victim: str) -> None:
     suite = start_suite(tmp_path / "cdp")
     try:

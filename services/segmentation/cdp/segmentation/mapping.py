@@ -13,7 +13,7 @@ from cdp.api.segmentation.v1 import computed_trait_pb2, feed_service_pb2, segmen
 from cdp.errors import InvalidArgument, field_required
 from cdp.segmentation import condition_mapping
 from cdp.segmentation.domain import membership as mb
-from cdp.segmentation.domain.conditions import ast
+from cdp.segmentation.domain.conditions import ast, values
 from cdp.segmentation.domain.conditions.formatter import format_aggregate, format_condition
 from cdp.segmentation.domain.conditions.parser import parse, parse_aggregate
 from cdp.segmentation.domain.segments import ComputedTrait, Segment
@@ -137,7 +137,7 @@ def _event(event: feed_service_pb2.ProfileEventRecorded, field: str) -> EventRec
         message_id=event.message_id,
         type=int(event.type),
         name=event.event,
-        time=event.event_time.ToMicroseconds(),
+        time=_event_micros(event.event_time, f"{field}.event_time"),
         properties=MessageToDict(event.properties),
     )
 
@@ -158,6 +158,15 @@ def _profile(name: str, field: str) -> str:
     if not name.startswith(PROFILE_PREFIX) or len(name) <= len(PROFILE_PREFIX):
         raise InvalidArgument("INVALID_PROFILE_NAME", "expected profiles/{profile}", field=field)
     return name[len(PROFILE_PREFIX) :]
+
+
+def _event_micros(stamp: Timestamp, field: str) -> int:
+    # Outside years 1..9999 (or with nanos past a second) no condition could compare it, and the
+    # microseconds could overflow the database's 64-bit integers.
+    micros = stamp.seconds * 1_000_000 + stamp.nanos // 1000
+    if not (0 <= stamp.nanos < 1_000_000_000 and values.MIN_MICROS <= micros <= values.MAX_MICROS):
+        raise InvalidArgument("INVALID_TIMESTAMP", f"{field} is out of range", field=field)
+    return micros
 
 
 def _timestamp(micros: int) -> Timestamp:

@@ -10,7 +10,7 @@ from cdp.api.privacy.v1 import participant_service_pb2 as pb
 from cdp.api.privacy.v1 import participant_service_pb2_grpc as pb_grpc
 from cdp.pii.subjects import Subject
 from cdp.segmentation.bootstrap import App
-from cdp.segmentation.service_layer import privacy
+from cdp.segmentation.service_layer import privacy, recipients
 
 
 class ParticipantServicer(pb_grpc.DataSubjectParticipantServiceServicer):
@@ -26,8 +26,9 @@ class ParticipantServicer(pb_grpc.DataSubjectParticipantServiceServicer):
     def EraseSubject(
         self, request: pb.EraseSubjectRequest, context: grpc.ServicerContext
     ) -> pb.EraseSubjectResponse:
+        counts = privacy.erase_subject(self._ctx, _subject(request.subject), request.request)
         return pb.EraseSubjectResponse(
-            counts=privacy.erase_subject(self._ctx, _subject(request.subject))
+            counts=counts, recipients_notified=recipients.recipients_in(counts)
         )
 
     def ExportSubject(

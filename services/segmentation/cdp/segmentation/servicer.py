@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import grpc
 
 from cdp.api.segmentation.v1 import segmentation_service_pb2 as pb
 from cdp.api.segmentation.v1 import segmentation_service_pb2_grpc as pb_grpc
 from cdp.errors import InvalidArgument, ResourceExhausted, field_required
+from cdp.grpcx.interceptors import current_caller
 from cdp.segmentation import condition_mapping
 from cdp.segmentation.bootstrap import App
 from cdp.segmentation.domain.conditions.formatter import format_condition
@@ -21,10 +24,11 @@ from cdp.segmentation.mapping import (
     encode_token,
     segment_to_proto,
 )
-from cdp.segmentation.service_layer import members, segments, traits
+from cdp.segmentation.service_layer import members, recipients, segments, traits
 
 DEFAULT_SEGMENTS_PAGE, MAX_SEGMENTS_PAGE = 50, 500
 DEFAULT_MEMBERS_PAGE, MAX_MEMBERS_PAGE = 100, 1000
+UNKNOWN_RECIPIENT = "unknown"  # no authenticated caller (the auth interceptor always sets one)
 
 
 class SegmentationServicer(pb_grpc.SegmentationServiceServicer):
@@ -108,6 +112,7 @@ class SegmentationServicer(pb_grpc.SegmentationServiceServicer):
         size = _page_size(request.page_size, DEFAULT_MEMBERS_PAGE, MAX_MEMBERS_PAGE)
         after = decode_token(request.page_token, request.parent)
         found = members.list_members(self._ctx, segment_id, after, size + 1)
+        recipients.listed(self._ctx, _recipient(), segment_id, found[:size])
         token = encode_token(found[size - 1], request.parent) if len(found) > size else ""
         return pb.ListSegmentMembersResponse(
             profiles=[f"profiles/{p}" for p in found[:size]], next_page_token=token
@@ -115,15 +120,24 @@ class SegmentationServicer(pb_grpc.SegmentationServiceServicer):
 
     def WatchSegmentMembership(
         self, request: pb.WatchSegmentMembershipRequest, context: grpc.ServicerContext
-    ):
+    ) -> Iterator[pb.WatchSegmentMembershipResponse]:
+        # Not a generator itself: the caller is known only until this method returns.
+        return self._watch(request, context, _recipient())
+
+    def _watch(
+        self,
+        request: pb.WatchSegmentMembershipRequest,
+        context: grpc.ServicerContext,
+        recipient: str,
+    ) -> Iterator[pb.WatchSegmentMembershipResponse]:
         segment_id = _segment_id(request.segment, "segment")
         if not self._app.watches.acquire(blocking=False):
             raise ResourceExhausted(
                 "TOO_MANY_WATCHES", "too many open membership watches; retry later"
             )
         try:
-            changes = members.follow(
-                self._ctx, segment_id, request.after_version, context.is_active
+            changes = recipients.watch(
+                self._ctx, recipient, segment_id, request.after_version, context.is_active
             )
             for change in changes:
                 yield pb.WatchSegmentMembershipResponse(change=change_to_proto(change))
@@ -178,6 +192,13 @@ class SegmentationServicer(pb_grpc.SegmentationServiceServicer):
         return pb.ParseConditionResponse(
             condition_tree=condition_mapping.to_proto(node), canonical=format_condition(node)
         )
+
+
+def _recipient() -> str:
+    """Who receives what this RPC returns: the caller's token subject (the disclosure log's key)."""
+    caller = current_caller.get()
+    # Token subjects are minted by the suite; the column holds 128 characters.
+    return caller.subject[:128] if caller is not None else UNKNOWN_RECIPIENT
 
 
 def _segment_id(name: str, field: str) -> str:

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,cdp/api/privacy/v1/participant_service.proto\x12\x12\x63\x64p.api.privacy.v1\"G\n\x07Subject\x12\x13\n\x0bsubject_ids\x18\x01 \x03(\t\x12\x15\n\rblind_indexes\x18\x02 \x03(\x0c\x12\x10\n\x08profiles\x18\x03 \x03(\t\"T\n\x13\x46\x65nceSubjectRequest\x12\x0f\n\x07request\x18\x01 \x01(\t\x12,\n\x07subject\x18\x02 \x01(\x0b\x32\x1b.cdp.api.privacy.v1.Subject\"0\n\x14\x46\x65nceSubjectResponse\x12\x18\n\x10suppressed_count\x18\x01 \x01(\x03\"T\n\x13\x45raseSubjectRequest\x12\x0f\n\x07request\x18\x01 \x01(\t\x12,\n\x07subject\x18\x02 \x01(\x0b\x32\x1b.cdp.api.privacy.v1.Subject\"\x8b\x01\n\x14\x45raseSubjectResponse\x12\x44\n\x06\x63ounts\x18\x01 \x03(\x0b\x32\x34.cdp.api.privacy.v1.EraseSubjectResponse.CountsEntry\x1a-\n\x0b\x43ountsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"U\n\x14\x45xportSubjectRequest\x12\x0f\n\x07request\x18\x01 \x01(\t\x12,\n\x07subject\x18\x02 \x01(\x0b\x32\x1b.cdp.api.privacy.v1.Subject\".\n\x15\x45xportSubjectResponse\x12\x15\n\rdocument_json\x18\x01 \x01(\x0c\"k\n\x16RestrictSubjectRequest\x12\x0f\n\x07request\x18\x01 \x01(\t\x12,\n\x07subject\x18\x02 \x01(\x0b\x32\x1b.cdp.api.privacy.v1.Subject\x12\x12\n\nrestricted\x18\x03 \x01(\x08\"1\n\x17RestrictSubjectResponse\x12\x16\n\x0e\x61\x66\x66\x65\x63ted_count\x18\x01 \x01(\x03\x32\xb7\x03\n\x1d\x44\x61taSubjectParticipantService\x12\x61\n\x0c\x46\x65nceSubject\x12\'.cdp.api.privacy.v1.FenceSubjectRequest\x1a(.cdp.api.privacy.v1.FenceSubjectResponse\x12\x61\n\x0c\x45raseSubject\x12\'.cdp.api.privacy.v1.EraseSubjectRequest\x1a(.cdp.api.privacy.v1.EraseSubjectResponse\x12\x64\n\rExportSubject\x12(.cdp.api.privacy.v1.ExportSubjectRequest\x1a).cdp.api.privacy.v1.ExportSubjectResponse\x12j\n\x0fRestrictSubject\x12*.cdp.api.privacy.v1.RestrictSubjectRequest\x1a+.cdp.api.privacy.v1.RestrictSubjectResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,cdp/api/privacy/v1/participant_service.proto\x12\x12\x63\x64p.api.privacy.v1\"G\n\x07Subject\x12\x13\n\x0bsubject_ids\x18\x01 \x03(\t\x12\x15\n\rblind_indexes\x18\x02 \x03(\x0c\x12\x10\n\x08profiles\x18\x03 \x03(\t\"T\n\x13\x46\x65nceSubjectRequest\x12\x0f\n\x07request\x18\x01 \x01(\t\x12,\n\x07subject\x18\x02 \x01(\x0b\x32\x1b.cdp.api.privacy.v1.Subject\"0\n\x14\x46\x65nceSubjectResponse\x12\x18\n\x10suppressed_count\x18\x01 \x01(\x03\"T\n\x13\x45raseSubjectRequest\x12\x0f\n\x07request\x18\x01 \x01(\t\x12,\n\x07subject\x18\x02 \x01(\x0b\x32\x1b.cdp.api.privacy.v1.Subject\"\xa8\x01\n\x14\x45raseSubjectResponse\x12\x44\n\x06\x63ounts\x18\x01 \x03(\x0b\x32\x34.cdp.api.privacy.v1.EraseSubjectResponse.CountsEntry\x12\x1b\n\x13recipients_notified\x18\x02 \x03(\t\x1a-\n\x0b\x43ountsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"U\n\x14\x45xportSubjectRequest\x12\x0f\n\x07request\x18\x01 \x01(\t\x12,\n\x07subject\x18\x02 \x01(\x0b\x32\x1b.cdp.api.privacy.v1.Subject\".\n\x15\x45xportSubjectResponse\x12\x15\n\rdocument_json\x18\x01 \x01(\x0c\"k\n\x16RestrictSubjectRequest\x12\x0f\n\x07request\x18\x01 \x01(\t\x12,\n\x07subject\x18\x02 \x01(\x0b\x32\x1b.cdp.api.privacy.v1.Subject\x12\x12\n\nrestricted\x18\x03 \x01(\x08\"1\n\x17RestrictSubjectResponse\x12\x16\n\x0e\x61\x66\x66\x65\x63ted_count\x18\x01 \x01(\x03\x32\xb7\x03\n\x1d\x44\x61taSubjectParticipantService\x12\x61\n\x0c\x46\x65nceSubject\x12\'.cdp.api.privacy.v1.FenceSubjectRequest\x1a(.cdp.api.privacy.v1.FenceSubjectResponse\x12\x61\n\x0c\x45raseSubject\x12\'.cdp.api.privacy.v1.EraseSubjectRequest\x1a(.cdp.api.privacy.v1.EraseSubjectResponse\x12\x64\n\rExportSubject\x12(.cdp.api.privacy.v1.ExportSubjectRequest\x1a).cdp.api.privacy.v1.ExportSubjectResponse\x12j\n\x0fRestrictSubject\x12*.cdp.api.privacy.v1.RestrictSubjectRequest\x1a+.cdp.api.privacy.v1.RestrictSubjectResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,17 +42,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ERASESUBJECTREQUEST']._serialized_start=277
   _globals['_ERASESUBJECTREQUEST']._serialized_end=361
   _globals['_ERASESUBJECTRESPONSE']._serialized_start=364
-  _globals['_ERASESUBJECTRESPONSE']._serialized_end=503
-  _globals['_ERASESUBJECTRESPONSE_COUNTSENTRY']._serialized_start=458
-  _globals['_ERASESUBJECTRESPONSE_COUNTSENTRY']._serialized_end=503
-  _globals['_EXPORTSUBJECTREQUEST']._serialized_start=505
-  _globals['_EXPORTSUBJECTREQUEST']._serialized_end=590
-  _globals['_EXPORTSUBJECTRESPONSE']._serialized_start=592
-  _globals['_EXPORTSUBJECTRESPONSE']._serialized_end=638
-  _globals['_RESTRICTSUBJECTREQUEST']._serialized_start=640
-  _globals['_RESTRICTSUBJECTREQUEST']._serialized_end=747
-  _globals['_RESTRICTSUBJECTRESPONSE']._serialized_start=749
-  _globals['_RESTRICTSUBJECTRESPONSE']._serialized_end=798
-  _globals['_DATASUBJECTPARTICIPANTSERVICE']._serialized_start=801
-  _globals['_DATASUBJECTPARTICIPANTSERVICE']._serialized_end=1240
+  _globals['_ERASESUBJECTRESPONSE']._serialized_end=532
+  _globals['_ERASESUBJECTRESPONSE_COUNTSENTRY']._serialized_start=487
+  _globals['_ERASESUBJECTRESPONSE_COUNTSENTRY']._serialized_end=532
+  _globals['_EXPORTSUBJECTREQUEST']._serialized_start=534
+  _globals['_EXPORTSUBJECTREQUEST']._serialized_end=619
+  _globals['_EXPORTSUBJECTRESPONSE']._serialized_start=621
+  _globals['_EXPORTSUBJECTRESPONSE']._serialized_end=667
+  _globals['_RESTRICTSUBJECTREQUEST']._serialized_start=669
+  _globals['_RESTRICTSUBJECTREQUEST']._serialized_end=776
+  _globals['_RESTRICTSUBJECTRESPONSE']._serialized_start=778
+  _globals['_RESTRICTSUBJECTRESPONSE']._serialized_end=827
+  _globals['_DATASUBJECTPARTICIPANTSERVICE']._serialized_start=830
+  _globals['_DATASUBJECTPARTICIPANTSERVICE']._serialized_end=1269
 # @@protoc_insertion_point(module_scope)

@@ -39,7 +39,7 @@ class EraseSubjectRequest(_message.Message):
     def __init__(self, request: _Optional[str] = ..., subject: _Optional[_Union[Subject, _Mapping]] = ...) -> None: ...
 
 class EraseSubjectResponse(_message.Message):
-    __slots__ = ("counts",)
+    __slots__ = ("counts", "recipients_notified")
     class CountsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -48,8 +48,10 @@ class EraseSubjectResponse(_message.Message):
         value: int
         def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
     COUNTS_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENTS_NOTIFIED_FIELD_NUMBER: _ClassVar[int]
     counts: _containers.ScalarMap[str, int]
-    def __init__(self, counts: _Optional[_Mapping[str, int]] = ...) -> None: ...
+    recipients_notified: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, counts: _Optional[_Mapping[str, int]] = ..., recipients_notified: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ExportSubjectRequest(_message.Message):
     __slots__ = ("request", "subject")

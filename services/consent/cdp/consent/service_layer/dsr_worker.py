@@ -14,7 +14,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cdp.config.faults import crash_point
 from cdp.consent.adapters.privacy_repository import SqlRequestRepository
 from cdp.consent.domain import receipts
-from cdp.consent.domain.requests import DataSubjectRequest, RequestType, State, Task, TaskState
+from cdp.consent.domain.requests import (
+    PARTICIPANTS,
+    DataSubjectRequest,
+    RequestType,
+    State,
+    Task,
+    TaskState,
+)
 from cdp.consent.service_layer.privacy import PrivacyDeps
 from cdp.db import truncate_wal, write_transaction
 from cdp.pii import Aad, Vault
@@ -22,6 +29,9 @@ from cdp.pii.vault import SubjectErased
 
 log = logging.getLogger("cdp.consent.dsr")
 MAX_BACKOFF = 30.0
+# A participant's EraseSubject counts name each recipient it notified as "notified/{recipient}"
+# (participant_service.proto; segmentation's audiences are the suite's only recipients today).
+NOTIFIED = "notified/"
 
 
 @dataclass(frozen=True)
@@ -36,7 +46,7 @@ def run_request(request_id: str, deps: PrivacyDeps, finishing: Finishing) -> Sta
         request = SqlRequestRepository(conn).get(request_id)
     if request is None or request.state in (State.COMPLETED, State.FAILED, State.CANCELLED):
         return request.state if request else State.FAILED
-    for task in request.tasks:
+    for task in _in_order(request):
         if task.state is not TaskState.DONE:
             _attempt(request, task, deps, finishing)
     if all(task.state is TaskState.DONE for task in request.tasks):
@@ -46,6 +56,16 @@ def run_request(request_id: str, deps: PrivacyDeps, finishing: Finishing) -> Sta
     if request.type is RequestType.ERASURE and request.state is State.COMPLETED:
         truncate_wal(deps.engine)  # the request row named the subject until _save scrubbed it
     return request.state
+
+
+def _in_order(request: DataSubjectRequest) -> list[Task]:
+    """Tasks in PARTICIPANTS order (consent last), except that lifting a restriction lifts it in
+    consent first: its change makes segmentation ask consent again, and a restriction must have
+    reached segmentation (RESTRICTED) before consent's answer changes (else CONSENT_WITHDRAWN)."""
+    rank = {name: i for i, name in enumerate(PARTICIPANTS)}
+    if request.type is RequestType.RESTRICTION_LIFT:
+        rank["consent"] = -1
+    return sorted(request.tasks, key=lambda task: rank.get(task.service, len(rank)))
 
 
 def _attempt(
@@ -186,8 +206,22 @@ def _receipt_document(request: DataSubjectRequest) -> dict:
             {"service": t.service, "counts": t.counts, "attempts": t.attempts}
             for t in request.tasks
         ],
-        "recipients_notified": [],
+        "recipients_notified": _recipients_notified(request),
     }
+
+
+def _recipients_notified(request: DataSubjectRequest) -> list[str]:
+    """Who was told (GDPR Art. 19): recipient names (token subjects such as "service:mailer"),
+    sorted, each once, from the tasks' NOTIFIED counts (kept with the task, so a restart between
+    the erasure and the receipt loses none)."""
+    return sorted(
+        {
+            key.removeprefix(NOTIFIED)
+            for task in request.tasks
+            for key in task.counts
+            if key.startswith(NOTIFIED)
+        }
+    )
 
 
 def _count_records(document: dict) -> int:

@@ -108,8 +108,9 @@ def create_request(cmd: CreateRequest, deps: PrivacyDeps) -> DataSubjectRequest:
             consent_feed.append_changes(conn, subject.subject_ids)  # last: after the audit lock
     crash_point("after_record")
     if request.type is RequestType.ERASURE:
-        deps.consent_changed()
         _fence_everywhere(request, deps)
+        # After the fence: segmentation then hears ERASED from the fence before re-asking consent.
+        deps.consent_changed()
         crash_point("after_fence")
     deps.wake_worker()
     return request

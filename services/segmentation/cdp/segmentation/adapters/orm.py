@@ -192,3 +192,63 @@ progress = Table(
 
 # Computed trait values on their way to the profile service.
 outbox, outbox_cursor = outbox_tables(metadata, "seg_outbox")
+
+# The disclosure log (GDPR Art. 19): which recipient (a caller's token subject, e.g.
+# "service:mailer") was given which profile through which segment, on a watch stream (ENTERED) or in
+# a member list. Rows naming a profile are deleted when the person is erased.
+disclosures = Table(
+    "seg_disclosures",
+    metadata,
+    Column("recipient", String(128), primary_key=True),
+    Column("segment_id", String(64), primary_key=True),
+    Column("profile_id", String(32), primary_key=True),
+    Column("first_version", BigInteger, nullable=False),  # the segment's version when first given
+    Column("last_time", BigInteger, nullable=False),
+    Index("ix_seg_disclosures_profile", "profile_id", "segment_id"),
+)
+
+# One row per recipient to tell that a person it was given exited for ERASED, CONSENT_WITHDRAWN or
+# RESTRICTED: the EXITED change (segment, segment_created, version) it must process. Times are
+# microseconds; delivered = its watch sent the change, acked = it resumed a watch after that
+# version, escalated = not acked within 7 days. Erasure clears profile_id (the change row that
+# stays names only an unlinkable profile id).
+notifications = Table(
+    "seg_notifications",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("recipient", String(128), nullable=False),
+    Column("segment_id", String(64), nullable=False),
+    # The segment's create_time: a segment deleted and made again restarts its versions at 1.
+    Column("segment_created", BigInteger, nullable=False),
+    Column("version", BigInteger, nullable=False),  # 0: the segment was deleted before the exit
+    Column("profile_id", String(32), nullable=True),
+    Column("reason", String(32), nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("delivered", BigInteger, nullable=True),
+    Column("acked", BigInteger, nullable=True),
+    Column("escalated", BigInteger, nullable=True),
+    UniqueConstraint(
+        "recipient", "segment_id", "segment_created", "version", name="uq_seg_notifications_change"
+    ),
+    Index("ix_seg_notifications_profile", "profile_id"),
+    Index("ix_seg_notifications_open", "acked", "escalated", "created"),
+)
+
+# How far each segment's changelog has been scanned for exits that need notifications.
+notify_progress = Table(
+    "seg_notify_progress",
+    metadata,
+    Column("segment_id", String(64), primary_key=True),
+    Column("segment_created", BigInteger, nullable=False),
+    Column("version", BigInteger, nullable=False),
+)
+
+# Per erasure request, the recipients notified and how many notifications each got: the answer a
+# repeated EraseSubject gives (a count, never the profile).
+erasure_recipients = Table(
+    "seg_erasure_recipients",
+    metadata,
+    Column("request", String(128), primary_key=True),
+    Column("recipient", String(128), primary_key=True),
+    Column("notifications", BigInteger, nullable=False),
+)

@@ -19,6 +19,7 @@ from cdp.segmentation.adapters.membership import Target, evaluate
 from cdp.segmentation.domain import membership as mb
 from cdp.segmentation.domain.conditions.checks import references
 from cdp.segmentation.domain.segments import ComputeState
+from cdp.segmentation.service_layer import recipients
 from cdp.segmentation.service_layer.context import MEMBERSHIP_LOCK, Context
 from cdp.segmentation.service_layer.realtime import (
     in_dependency_order,
@@ -152,6 +153,8 @@ class Scheduler:
                     last_sweep = self._ctx.clock() / 1e6
                     recheck_windows(self._ctx)
                     _fill_all_unknown_consent(self._ctx)
+                    # Recipients given people who exited since are owed notifications (<= 1 h).
+                    recipients.settle(self._ctx)
             except Exception:
                 log.exception("a batch round failed; retrying at the next round")
             self._wake.wait(self._interval)

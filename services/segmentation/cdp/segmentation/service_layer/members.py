@@ -35,6 +35,19 @@ def follow(
     ctx: Context, segment_id: str, after_version: int, active: Callable[[], bool]
 ) -> Iterator[mb.Change]:
     """Changes after `after_version`, in version order, then new ones as they commit."""
+    for batch in follow_batches(ctx, segment_id, after_version, active):
+        yield from batch
+
+
+def follow_batches(
+    ctx: Context,
+    segment_id: str,
+    after_version: int,
+    active: Callable[[], bool],
+    opened: Callable[[Segment], None] = lambda _segment: None,
+) -> Iterator[list[mb.Change]]:
+    """As `follow`, a non-empty batch at a time; `opened` sees the segment once the request is
+    valid (the disclosure log acknowledges what a resumed watch has processed)."""
     if after_version < 0:
         raise InvalidArgument(
             "INVALID_VERSION", "after_version must be >= 0", field="after_version"
@@ -49,13 +62,14 @@ def follow(
             f"after_version is ahead of the segment's newest change ({segment.version})",
             field="after_version",
         )
+    opened(segment)
     seen = ctx.notifier.generation()
     while active():
         batch = _changes_after(ctx, segment_id, after_version)
         if batch is None:
             raise NotFound("SEGMENT_NOT_FOUND", f"segments/{segment_id} was deleted")
-        yield from batch
         if batch:
+            yield batch
             after_version = batch[-1].version
         if len(batch) < WATCH_BATCH:
             seen = ctx.notifier.wait(seen, WATCH_POLL)

@@ -15,13 +15,14 @@ from sqlalchemy import Connection, delete, func, select
 
 from cdp.db import truncate_wal, write_transaction
 from cdp.pii.subjects import Subject
-from cdp.segmentation.adapters import orm
-from cdp.segmentation.adapters.computed import values_of
+from cdp.segmentation.adapters import disclosures, erasure_notices, orm
+from cdp.segmentation.adapters.computed import forget_profiles, values_of
 from cdp.segmentation.adapters.definitions import Definitions
 from cdp.segmentation.adapters.membership import exit_everywhere
 from cdp.segmentation.adapters.read_model import ReadModel, fence_digests, insert_ignoring
 from cdp.segmentation.domain import membership as mb
 from cdp.segmentation.domain.updates import Touched
+from cdp.segmentation.service_layer import recipients
 from cdp.segmentation.service_layer.context import MEMBERSHIP_LOCK, Context
 from cdp.segmentation.service_layer.realtime import purposes_in_use, recheck, store_consent
 
@@ -40,21 +41,28 @@ PROFILE_TABLES = (
 def fence_subject(ctx: Context, subject: Subject) -> int:
     with write_transaction(ctx.engine, MEMBERSHIP_LOCK) as conn:
         digests = fence_digests(subject.subject_ids, subject.profile_ids)
-        conn.execute(
-            insert_ignoring(conn, orm.suppressions, ["digest"]), [{"digest": d} for d in digests]
-        )
+        if digests:  # blind indexes alone name nothing segmentation holds (and `VALUES ()` fails)
+            conn.execute(
+                insert_ignoring(conn, orm.suppressions, ["digest"]),
+                [{"digest": d} for d in digests],
+            )
         profiles = _profiles(conn, subject)
         _block(conn, profiles, mb.BLOCK_ERASED)
         exit_everywhere(conn, profiles, mb.ERASED, ctx.clock())
+        # Every recipient that was given them is owed that exit (GDPR Art. 19).
+        erasure_notices.notify_erasure(conn, profiles, ctx.clock())
     ctx.notifier.pulse()
     return len(digests)
 
 
-def erase_subject(ctx: Context, subject: Subject) -> dict[str, int]:
+def erase_subject(ctx: Context, subject: Subject, request: str = "") -> dict[str, int]:
+    """Deletes the person's rows; counts also hold recipients.NOTIFIED + recipient per recipient
+    told of the erasure (the same for a repeat of the same request)."""
     counts: dict[str, int] = {}
     with write_transaction(ctx.engine, MEMBERSHIP_LOCK) as conn:
         profiles = _profiles(conn, subject)
         exit_everywhere(conn, profiles, mb.ERASED, ctx.clock())
+        counts.update(recipients.erase(conn, profiles, request, ctx.clock()))
         ids = sorted(subject.subject_ids)
         for table in (orm.events, orm.traits, orm.subjects):
             counts[table.name] = _delete(conn, table, table.c.subject_id, ids)
@@ -67,6 +75,7 @@ def erase_subject(ctx: Context, subject: Subject) -> dict[str, int]:
             delete(c).where(c.c.profile_id.in_(profiles), c.c.reason != mb.ERASED)
         ).rowcount
         counts[orm.profiles.name] = _delete(conn, orm.profiles, orm.profiles.c.id, profiles)
+        counts[orm.outbox.name] = forget_profiles(conn, profiles)
     truncate_wal(ctx.engine)  # SQLite's WAL still holds the deleted rows' old page images
     ctx.notifier.pulse()
     return {name: count for name, count in counts.items() if count}
@@ -80,6 +89,7 @@ def export_subject(ctx: Context, subject: Subject) -> dict:
             "segments": _memberships(conn, profiles),
             "membership_history": _history(conn, profiles),
             "computed_traits": values_of(conn, profiles),
+            "disclosed_to": disclosures.disclosed(conn, profiles),
             "events_held": _count(conn, orm.events, profiles),
             "traits_held": _count(conn, orm.traits, profiles),
         }
@@ -100,6 +110,7 @@ def restrict_subject(ctx: Context, subject: Subject, restricted: bool) -> int:
             store_consent(conn, answers, ctx.clock())
         touched = Touched(profiles=set(profiles), reshaped=set(profiles))
         recheck(conn, ctx, touched, include_computed=False, regained=mb.UNRESTRICTED)
+        disclosures.sweep(conn, ctx.clock())  # recipients given them are owed the RESTRICTED exit
     ctx.notifier.pulse()
     return len(profiles)
 
