@@ -37,12 +37,28 @@ def typed_condition(
     EXISTS and IS_NULL are the caller's (what "present" means differs by operand).
     """
     if op is ast.Op.IN:
-        tests = [_compare(columns, ast.Op.EQ, value) for value in values]
-        found = [test for test in tests if test is not None]
-        return or_(*found) if found else None
+        return _one_of(columns, values)
     if len(values) != 1:
         raise ConditionError(f"{op.value} takes exactly one value")
     return _compare(columns, op, values[0])
+
+
+def _one_of(
+    columns: Mapping[Kind, ColumnElement[Any]], values: Sequence[ast.Literal]
+) -> ColumnElement[bool] | None:
+    """One `column IN (...)` per kind of literal: an index on (key, column) serves each."""
+    by_kind: dict[Kind, list[Any]] = {}
+    for value in values:
+        by_kind.setdefault(literal_kind(value), []).append(value)
+    tests = [
+        and_(
+            columns[kind].is_not(None),
+            columns[kind].in_([literal(_plain(v), _SQL_TYPES[kind]) for v in group]),
+        )
+        for kind, group in by_kind.items()
+        if kind in columns
+    ]
+    return or_(*tests) if tests else None
 
 
 def _compare(

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import Connection, delete, insert, select
 
 from cdp.db import write_transaction
-from cdp.segmentation.adapters import computed, orm
+from cdp.segmentation.adapters import computed, disclosures, orm
 from cdp.segmentation.adapters.compiler import Scope
 from cdp.segmentation.adapters.definitions import Definitions
 from cdp.segmentation.adapters.membership import Target, evaluate, exit_everywhere
@@ -72,6 +72,7 @@ def recheck_consent(ctx: Context, profile_ids: Sequence[str]) -> int:
         store_consent(conn, answers, ctx.clock())
         everything = Touched(profiles=set(profile_ids), reshaped=set(profile_ids))
         recheck(conn, ctx, everything, include_computed=False)
+        disclosures.sweep(conn, ctx.clock())  # recipients given them learn of withdrawals now
     ctx.notifier.pulse()
     return len(profile_ids)
 
