@@ -250,3 +250,20 @@ def test_a_watch_resumes_after_the_segmentation_service_restarts(
     out, err = watch.communicate(timeout=180)
     assert watch.returncode == 0, err
     assert json.loads(out)["profile"] == profile and json.loads(out)["kind"] == "ENTERED"
+
+
+def test_a_profile_shows_its_computed_traits(suite: Suite, client: SuiteClient) -> None:
+    key = f"orders_{uuid.uuid4().hex[:6]}"
+    ok_json(suite, "traits", "create", key, "--expr", 'event("Order Completed").count()')
+    user_id, _profile = buyer(client, new_cohort())
+
+    def shown() -> str | None:
+        result = cdp(suite, "profiles", "get", "--user-id", user_id)
+        return result.stdout if result.returncode == 0 and key in result.stdout else None
+
+    printed = wait_for(shown)
+
+    assert "computed traits" in printed
+    row = next(line for line in printed.splitlines() if key in line)
+    assert " 1 " in row  # her one order
+    assert cdp(suite, "traits", "delete", key, "--yes").returncode == 0

@@ -80,15 +80,19 @@ def _render(profile, events) -> None:
     )
     traits = Table("trait", "value", "source", "message_id", "event time", title="traits")
     for trait in profile.traits:
-        value = json.dumps(json_format.MessageToDict(trait.value), ensure_ascii=False)
         traits.add_row(
             trait.key,
-            value,
+            _shown(trait.value),
             trait.provenance.source,
             trait.provenance.message_id,
             trait.provenance.event_time.ToJsonString(),
         )
     console.print(traits)
+    if profile.computed_traits:
+        computed = Table("computed trait", "value", "computed at", title="computed traits")
+        for trait in profile.computed_traits:
+            computed.add_row(trait.key, _shown(trait.value), trait.compute_time.ToJsonString())
+        console.print(computed)
     identities = Table("type", "value", "linked", "message_id", title="identities")
     for identity in profile.identities:
         identities.add_row(
@@ -101,6 +105,14 @@ def _render(profile, events) -> None:
             event.timestamp.ToJsonString(), _type_name(event.type), event.event, event.message_id
         )
     console.print(timeline)
+
+
+def _shown(value) -> str:
+    """A Value as JSON; whole numbers without ".0" (protobuf keeps every number as a double)."""
+    plain = json_format.MessageToDict(value)
+    if isinstance(plain, float) and plain.is_integer():
+        plain = int(plain)
+    return json.dumps(plain, ensure_ascii=False)
 
 
 def _type_name(value: int) -> str:
