@@ -8,6 +8,7 @@ from cdp.api.segmentation.v1 import feed_service_pb2 as feed_pb
 from cdp.api.segmentation.v1 import feed_service_pb2_grpc as feed_grpc
 from cdp.api.segmentation.v1 import segment_pb2
 from cdp.api.segmentation.v1 import segmentation_service_pb2 as pb
+from cdp.segmentation.service_layer import batch
 from tests.contract.segmentation.builders import event, merged, new_profile, new_subject, traits
 from tests.contract.segmentation.harness import TIMEOUT, Running, failure, reason
 
@@ -239,3 +240,20 @@ def test_preview_counts_matches_and_exclusions_without_saving(running: Running) 
     assert [s.name for s in running.call("ListSegments", pb.ListSegmentsRequest()).segments] == [
         "segments/anything"
     ]
+
+
+def test_a_consent_that_expires_unannounced_is_noticed_by_the_scheduled_refresh(
+    running: Running,
+) -> None:
+    running.ready("vn", VN)
+    person, other = new_profile(), new_profile()
+    running.feed(traits(person, country="VN"), traits(other, country="VN"))
+    assert running.members("vn") == sorted([person, other])
+    running.consent.deny(person)  # its expire_time passed: no record, no feed message
+
+    untouched = batch.refresh_granted_consent(running.app.context)  # checked just now: too young
+    refreshed = batch.refresh_granted_consent(running.app.context, older_than=0)
+
+    assert untouched == 0 and refreshed == 2
+    assert running.members("vn") == [other]
+    assert _log(running, "vn")[-1] == (person, EXITED, "CONSENT_WITHDRAWN")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from cdp.db import write_transaction
 from cdp.segmentation.adapters import computed, orm
@@ -29,6 +29,8 @@ from cdp.segmentation.service_layer.realtime import (
 
 log = logging.getLogger("cdp.segmentation")
 CONSENT_BATCH = 2000
+# Granted consents are asked again after this long (microseconds), CONSENT_BATCH per round.
+CONSENT_MAX_AGE = 3600 * 1_000_000
 MAX_CONSENT_ROUNDS = 500  # per round; the next round continues
 
 
@@ -104,6 +106,23 @@ def fill_unknown_consent(ctx: Context) -> int:
     return recheck_consent(ctx, unknown)
 
 
+def refresh_granted_consent(ctx: Context, older_than: int = CONSENT_MAX_AGE) -> int:
+    """Asks again for the longest-unchecked granted consents: a consent can expire without any
+    record being written (its expire_time passes), so nothing else would tell segmentation."""
+    c = orm.consent
+    with ctx.engine.connect() as conn:
+        stale = list(
+            conn.execute(
+                select(c.c.profile_id)
+                .where(c.c.granted.is_(True), c.c.checked_at < ctx.clock() - older_than)
+                .group_by(c.c.profile_id)
+                .order_by(func.min(c.c.checked_at))
+                .limit(CONSENT_BATCH)
+            ).scalars()
+        )
+    return recheck_consent(ctx, stale)
+
+
 def _fill_all_unknown_consent(ctx: Context) -> None:
     for _ in range(MAX_CONSENT_ROUNDS):
         if fill_unknown_consent(ctx) < CONSENT_BATCH:
@@ -153,6 +172,7 @@ class Scheduler:
                     last_sweep = self._ctx.clock() / 1e6
                     recheck_windows(self._ctx)
                     _fill_all_unknown_consent(self._ctx)
+                    refresh_granted_consent(self._ctx)
                     # Recipients given people who exited since are owed notifications (<= 1 h).
                     recipients.settle(self._ctx)
             except Exception:
