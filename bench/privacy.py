@@ -49,7 +49,9 @@ def check_consent(client: SuiteClient, subjects: int = 1000) -> dict[str, float]
     indexer = BlindIndexer((client.suite.data_dir / "keys" / "index.key").read_bytes())
     emails = [f"consent-{uuid.uuid4().hex[:8]}@example.test" for _ in range(subjects)]
     for email in emails:
-        stub.RecordConsent(_grant(email), metadata=client.metadata("consent_manager"), timeout=10)
+        stub.RecordConsent(
+            grant_request(email), metadata=client.metadata("consent_manager"), timeout=10
+        )
     ids = [indexer.subject_id(indexer.index("email", normalize("email", e))) for e in emails]
     queries = [consent_pb.ConsentQuery(subject=s, purpose="email_marketing") for s in ids]
     request = consent_pb.CheckConsentRequest(queries=queries)
@@ -80,7 +82,8 @@ def suppression_cost(client: SuiteClient, erased: int = 50) -> dict[str, float]:
     }
 
 
-def _grant(email: str) -> consent_pb.RecordConsentRequest:
+def grant_request(email: str) -> consent_pb.RecordConsentRequest:
+    """A consent to email_marketing with its evidence, as a signup form records it."""
     record = consent_pb.ConsentRecord(
         purpose="email_marketing",
         status=consent_pb.CONSENT_STATUS_GRANTED,

@@ -10,10 +10,9 @@ from __future__ import annotations
 import time
 import uuid
 
+from bench.privacy import grant_request
 from bench.segments_live import Watch, percentiles
-from cdp.api.consent.v1 import consent_service_pb2 as consent_pb
 from cdp.api.consent.v1 import consent_service_pb2_grpc as consent_grpc
-from cdp.api.identity.v1 import identifier_pb2
 from cdp.api.segmentation.v1 import segment_pb2
 from cdp.api.segmentation.v1 import segmentation_service_pb2 as pb
 from cdp.api.segmentation.v1 import segmentation_service_pb2_grpc as pb_grpc
@@ -22,7 +21,6 @@ from tests.support.client import SuiteClient, event, wait_for
 PEOPLE = 100
 PURPOSE = "email_marketing"
 SIGNAL = "Bench Signal"
-NOTICE = "We would like to email you offers. You can withdraw at any time."
 
 
 def suite_latency(client: SuiteClient, people: int = PEOPLE) -> dict[str, float]:
@@ -62,7 +60,7 @@ def _known_and_consenting(
     consent = consent_grpc.ConsentServiceStub(client.channel("consent"))
     manager = client.metadata("consent_manager")
     for user in users:
-        consent.RecordConsent(_grant(f"{user}@example.test"), metadata=manager, timeout=30)
+        consent.RecordConsent(grant_request(f"{user}@example.test"), metadata=manager, timeout=30)
     client.ingest(
         [
             event("identify", user_id=u, traits={"email": f"{u}@example.test", "cohort": run})
@@ -98,23 +96,4 @@ def _ready_segment(stub: pb_grpc.SegmentationServiceStub, admin, run: str) -> se
         ),
         timeout=600,
         interval=0.2,
-    )
-
-
-def _grant(email: str) -> consent_pb.RecordConsentRequest:
-    record = consent_pb.ConsentRecord(
-        purpose=PURPOSE,
-        status=consent_pb.CONSENT_STATUS_GRANTED,
-        notice_id="offers-v1",
-        language="en",
-        channel="web",
-        method=consent_pb.CONSENT_METHOD_CHECKBOX,
-        jurisdiction="gdpr",
-        evidence_ref="form-submission-1",
-    )
-    return consent_pb.RecordConsentRequest(
-        subject=identifier_pb2.Identifier(type="email", value=email),
-        record=record,
-        notice_text=NOTICE,
-        request_id=str(uuid.uuid4()),
     )

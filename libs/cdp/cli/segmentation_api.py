@@ -15,7 +15,7 @@ from rich.table import Column, Table
 
 from cdp.api.segmentation.v1 import segmentation_service_pb2_grpc as pb_grpc
 from cdp.cli.connection import Connection
-from cdp.cli.output import USAGE, err_console, guarded, rpc_failure
+from cdp.cli.output import OK, USAGE, console, err_console, guarded, print_json, rpc_failure
 from cdp.grpcx.status import error_info
 
 T = TypeVar("T")
@@ -51,6 +51,19 @@ def confirm(what: str, yes: bool) -> None:
         raise typer.Exit(USAGE)
     if not typer.confirm(f"{what} cannot be undone. Continue?"):
         raise typer.Exit(USAGE)
+
+
+def delete_resource(
+    name: str, what: str, yes: bool, call: Callable[[], object], as_json: bool
+) -> None:
+    """Asks first (unless --yes), deletes, says what went; the command's shared tail."""
+    confirm(what, yes)
+    guarded(call)
+    if as_json:
+        print_json({"deleted": name})
+    else:
+        console.print(f"deleted {name}", highlight=False)
+    raise typer.Exit(OK)
 
 
 def guarded_condition(action: Callable[[], T], text: str) -> T:

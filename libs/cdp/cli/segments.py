@@ -24,7 +24,7 @@ from cdp.cli.segmentation_api import (
     Json,
     Title,
     Yes,
-    confirm,
+    delete_resource,
     guarded_condition,
     id_table,
     resource_name,
@@ -201,14 +201,14 @@ def delete(
     segment_id: SegmentId, yes: Yes = False, data_dir: DataDir = Path(".cdp"), as_json: Json = False
 ) -> None:
     name = resource_name(segment_id, "segments")
-    confirm(f"Deleting {name}", yes)
     request = pb.DeleteSegmentRequest(name=name)
-    guarded(lambda: stub(data_dir).DeleteSegment(request, timeout=TIMEOUT))
-    if as_json:
-        print_json({"deleted": name})
-    else:
-        console.print(f"deleted {name}", highlight=False)
-    raise typer.Exit(OK)
+    delete_resource(
+        name,
+        f"Deleting {name}",
+        yes,
+        lambda: stub(data_dir).DeleteSegment(request, timeout=TIMEOUT),
+        as_json,
+    )
 
 
 app.command(name="watch", help="Follow who enters and exits a segment, one line per change.")(

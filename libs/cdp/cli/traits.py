@@ -18,7 +18,7 @@ from cdp.cli.segmentation_api import (
     Json,
     Title,
     Yes,
-    confirm,
+    delete_resource,
     guarded_condition,
     id_table,
     resource_name,
@@ -92,14 +92,14 @@ def delete(
     key: Key, yes: Yes = False, data_dir: DataDir = Path(".cdp"), as_json: Json = False
 ) -> None:
     name = resource_name(key, "computedTraits")
-    confirm(f"Deleting {name} and every value computed for it", yes)
     request = pb.DeleteComputedTraitRequest(name=name)
-    guarded(lambda: stub(data_dir).DeleteComputedTrait(request, timeout=TIMEOUT))
-    if as_json:
-        print_json({"deleted": name})
-    else:
-        console.print(f"deleted {name}", highlight=False)
-    raise typer.Exit(OK)
+    delete_resource(
+        name,
+        f"Deleting {name} and every value computed for it",
+        yes,
+        lambda: stub(data_dir).DeleteComputedTrait(request, timeout=TIMEOUT),
+        as_json,
+    )
 
 
 def trait_document(trait: computed_trait_pb2.ComputedTrait) -> dict:
