@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime
 
 from google.protobuf import timestamp_pb2
 
+from cdp import paging
 from cdp.api.consent.v1 import privacy_service_pb2 as pb
 from cdp.api.consent.v1 import privacy_service_pb2_grpc as pb_grpc
 from cdp.consent.domain.requests import DataSubjectRequest, RequestType, request_id_from_name
@@ -127,19 +127,20 @@ def _ts(moment: datetime) -> timestamp_pb2.Timestamp:
     return stamp
 
 
+REQUESTS_LISTING = "dataSubjectRequests"
+
+
 def _encode_token(token: tuple[datetime, str] | None) -> str:
     if token is None:
         return ""
-    return base64.urlsafe_b64encode(f"{token[0].isoformat()}|{token[1]}".encode()).decode()
+    return paging.encode([token[0].isoformat(), token[1]], REQUESTS_LISTING)
 
 
 def _decode_token(token: str) -> tuple[datetime, str] | None:
     if not token:
         return None
     try:
-        moment, request_id = base64.urlsafe_b64decode(token.encode()).decode().split("|")
-        return datetime.fromisoformat(moment), request_id
-    except ValueError as exc:
-        raise InvalidArgument(
-            "INVALID_PAGE_TOKEN", "page_token is not one this service issued", field="page_token"
-        ) from exc
+        moment, request_id = paging.decode(token, REQUESTS_LISTING)
+        return datetime.fromisoformat(moment), str(request_id)
+    except (ValueError, TypeError) as exc:
+        raise paging.InvalidPageToken() from exc

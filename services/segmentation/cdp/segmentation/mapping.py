@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from cdp.api.segmentation.v1 import computed_trait_pb2, feed_service_pb2, segment_pb2
+from cdp.api.segmentation.v1 import computed_trait_pb2, condition_pb2, feed_service_pb2, segment_pb2
 from cdp.errors import InvalidArgument, field_required
 from cdp.segmentation import condition_mapping
 from cdp.segmentation.domain import membership as mb
@@ -29,9 +25,7 @@ from cdp.segmentation.domain.updates import (
 PROFILE_PREFIX = "profiles/"
 
 
-def condition_of(
-    text: str, tree: segment_pb2.Segment | None, has_tree: bool, field: str
-) -> ast.Node:
+def condition_of(text: str, tree: condition_pb2.Condition, has_tree: bool, field: str) -> ast.Node:
     """The condition from its text, else from its tree (`{field}_tree`); one of them is required."""
     if text:
         return parse(text, field=field)
@@ -40,7 +34,9 @@ def condition_of(
     raise field_required(field)
 
 
-def aggregate_of(text: str, tree, has_tree: bool, field: str) -> ast.Aggregate:
+def aggregate_of(
+    text: str, tree: condition_pb2.EventAggregate, has_tree: bool, field: str
+) -> ast.Aggregate:
     if text:
         return parse_aggregate(text, field=field)
     if has_tree:
@@ -89,26 +85,6 @@ def change_to_proto(change: mb.Change) -> segment_pb2.MembershipChange:
 
 def updates_from_proto(request: feed_service_pb2.ApplyProfileUpdatesRequest) -> list[Update]:
     return [Update(u.sequence, _change(u, f"updates[{i}]")) for i, u in enumerate(request.updates)]
-
-
-def encode_token(after: str, scope: str) -> str:
-    raw = json.dumps({"a": after, "s": scope}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode()
-
-
-def decode_token(token: str, scope: str) -> str:
-    """The position in a page token; INVALID_ARGUMENT for tokens of another listing."""
-    if not token:
-        return ""
-    try:
-        data = json.loads(base64.urlsafe_b64decode(token.encode()))
-        if data["s"] == scope and isinstance(data["a"], str):
-            return data["a"]
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        pass
-    raise InvalidArgument(
-        "INVALID_PAGE_TOKEN", "page_token is not from this listing", field="page_token"
-    )
 
 
 def _change(update: feed_service_pb2.ProfileUpdate, field: str):

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 import grpc
 
+from cdp import paging
 from cdp.api.segmentation.v1 import segmentation_service_pb2 as pb
 from cdp.api.segmentation.v1 import segmentation_service_pb2_grpc as pb_grpc
-from cdp.errors import InvalidArgument, ResourceExhausted, field_required
+from cdp.errors import ResourceExhausted, field_required
 from cdp.grpcx.interceptors import current_caller
 from cdp.segmentation import condition_mapping
 from cdp.segmentation.bootstrap import App
@@ -20,8 +21,6 @@ from cdp.segmentation.mapping import (
     change_to_proto,
     computed_trait_to_proto,
     condition_of,
-    decode_token,
-    encode_token,
     segment_to_proto,
 )
 from cdp.segmentation.service_layer import members, recipients, segments, traits
@@ -56,11 +55,9 @@ class SegmentationServicer(pb_grpc.SegmentationServiceServicer):
         return pb.GetSegmentResponse(segment=segment_to_proto(segment))
 
     def ListSegments(self, request: pb.ListSegmentsRequest, context: grpc.ServicerContext):
-        size = _page_size(request.page_size, DEFAULT_SEGMENTS_PAGE, MAX_SEGMENTS_PAGE)
-        found = segments.list_segments(
-            self._ctx, decode_token(request.page_token, "segments"), size + 1
-        )
-        token = encode_token(found[size - 1].id, "segments") if len(found) > size else ""
+        size = paging.page_size(request.page_size, DEFAULT_SEGMENTS_PAGE, MAX_SEGMENTS_PAGE)
+        found = segments.list_segments(self._ctx, _after(request.page_token, "segments"), size + 1)
+        token = paging.encode(found[size - 1].id, "segments") if len(found) > size else ""
         return pb.ListSegmentsResponse(
             segments=[segment_to_proto(s) for s in found[:size]], next_page_token=token
         )
@@ -109,11 +106,11 @@ class SegmentationServicer(pb_grpc.SegmentationServiceServicer):
         self, request: pb.ListSegmentMembersRequest, context: grpc.ServicerContext
     ):
         segment_id = _segment_id(request.parent, "parent")
-        size = _page_size(request.page_size, DEFAULT_MEMBERS_PAGE, MAX_MEMBERS_PAGE)
-        after = decode_token(request.page_token, request.parent)
+        size = paging.page_size(request.page_size, DEFAULT_MEMBERS_PAGE, MAX_MEMBERS_PAGE)
+        after = _after(request.page_token, request.parent)
         found = members.list_members(self._ctx, segment_id, after, size + 1)
         recipients.listed(self._ctx, _recipient(), segment_id, found[:size])
-        token = encode_token(found[size - 1], request.parent) if len(found) > size else ""
+        token = paging.encode(found[size - 1], request.parent) if len(found) > size else ""
         return pb.ListSegmentMembersResponse(
             profiles=[f"profiles/{p}" for p in found[:size]], next_page_token=token
         )
@@ -168,10 +165,10 @@ class SegmentationServicer(pb_grpc.SegmentationServiceServicer):
     def ListComputedTraits(
         self, request: pb.ListComputedTraitsRequest, context: grpc.ServicerContext
     ):
-        size = _page_size(request.page_size, DEFAULT_SEGMENTS_PAGE, MAX_SEGMENTS_PAGE)
-        after = decode_token(request.page_token, "computedTraits")
+        size = paging.page_size(request.page_size, DEFAULT_SEGMENTS_PAGE, MAX_SEGMENTS_PAGE)
+        after = _after(request.page_token, "computedTraits")
         found = traits.list_computed_traits(self._ctx, after, size + 1)
-        token = encode_token(found[size - 1].key, "computedTraits") if len(found) > size else ""
+        token = paging.encode(found[size - 1].key, "computedTraits") if len(found) > size else ""
         return pb.ListComputedTraitsResponse(
             computed_traits=[computed_trait_to_proto(t) for t in found[:size]],
             next_page_token=token,
@@ -205,9 +202,11 @@ def _segment_id(name: str, field: str) -> str:
     return id_from_name(name, "segments", field)
 
 
-def _page_size(requested: int, default: int, limit: int) -> int:
-    if requested < 0:
-        raise InvalidArgument(
-            "INVALID_PAGE_SIZE", "page_size must not be negative", field="page_size"
-        )
-    return min(requested or default, limit)
+def _after(token: str, listing: str) -> str:
+    """Where a page token continues ("" for the first page)."""
+    if not token:
+        return ""
+    after = paging.decode(token, listing)
+    if not isinstance(after, str):
+        raise paging.InvalidPageToken()
+    return after

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import re
 from collections.abc import Sequence
 from datetime import datetime
 
+from cdp import paging
 from cdp.consent.domain.consent import (
     JURISDICTIONS,
     ConsentQuery,
@@ -154,38 +153,16 @@ def _check_pattern(value: str, field: str, pattern: re.Pattern, limit: int, reas
 
 
 def encode_page_token(after_sequence: int, subject_id: str) -> str:
-    payload = json.dumps({"a": after_sequence, "f": _fingerprint(subject_id)}).encode()
-    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+    return paging.encode(after_sequence, subject_id)
 
 
 def decode_page_token(token: str, subject_id: str) -> int:
     """The sequence to continue after; a token only continues the listing it came from."""
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        after = int(payload["a"])
-        matches = payload["f"] == _fingerprint(subject_id)
-    except (ValueError, TypeError, KeyError, binascii.Error) as exc:
-        raise _bad_page_token() from exc
-    if not matches or after < 0:
-        raise _bad_page_token()
+    after = paging.decode(token, subject_id)
+    if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        raise paging.InvalidPageToken()
     return after
 
 
 def check_page_size(page_size: int) -> int:
-    if page_size < 0:
-        raise InvalidArgument(
-            "INVALID_PAGE_SIZE", "page_size must not be negative", field="page_size"
-        )
-    return min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-
-
-def _fingerprint(subject_id: str) -> str:
-    return hashlib.sha256(subject_id.encode()).hexdigest()[:16]
-
-
-def _bad_page_token() -> InvalidArgument:
-    return InvalidArgument(
-        "INVALID_PAGE_TOKEN",
-        "page_token is not from a matching earlier response",
-        field="page_token",
-    )
+    return paging.page_size(page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)

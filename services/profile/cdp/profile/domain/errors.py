@@ -33,15 +33,6 @@ class UnknownFieldPath(InvalidArgument):
         )
 
 
-class InvalidPageToken(InvalidArgument):
-    def __init__(self) -> None:
-        super().__init__(
-            "INVALID_PAGE_TOKEN",
-            "page_token is not from a matching earlier response",
-            field="page_token",
-        )
-
-
 class SubjectRestricted(FailedPrecondition):
     """The data subject restricted processing: reads answer this until the restriction is lifted."""
 

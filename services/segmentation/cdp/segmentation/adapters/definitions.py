@@ -101,9 +101,6 @@ class Definitions:
         values = orm.computed_values
         self._conn.execute(delete(values).where(values.c.key == key))
 
-    def segment_ids(self) -> Sequence[str]:
-        return list(self._conn.execute(select(s.c.id).order_by(s.c.id)).scalars())
-
 
 def _segment(row) -> Segment:
     return Segment(
